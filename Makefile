@@ -1,0 +1,44 @@
+# lbopt — `make demo` and `make test` work on a fresh machine: each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-dev
+DEMO   ?= demo
+
+.PHONY: setup demo test test-all lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job: a HetNet scenario (users start on the macro layer), users attached to the strongest cell,
+# cell loads and metrics, result.json + CSV tables, and an HTML report.
+demo: setup
+	$(BIN)/lbopt generate hetnet --seed 7 --serving macro-only --out $(DEMO)/hetnet37.yaml
+	$(BIN)/lbopt check $(DEMO)/hetnet37.yaml
+	$(BIN)/lbopt solve $(DEMO)/hetnet37.yaml --method max-rsrp --out $(DEMO)/max-rsrp
+	$(BIN)/lbopt report $(DEMO)/max-rsrp
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-all: setup
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python benchmarks/bench_radio.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis

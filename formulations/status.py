@@ -1,0 +1,60 @@
+"""Solver-agnostic status and solver facts, shared by every formulation.
+
+Each backend's own status is mapped onto :class:`Status` (the practice of linopy's ``constants.py`` and
+cvxpy's ``settings.py``), so that a caller never branches on a backend's vocabulary.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """Outcome of a method run, as written to ``result.json``.
+
+    ``optimal``
+        a certified optimum (gap within the stated tolerance);
+    ``feasible``
+        a valid solution without an optimality certificate (heuristics, iterations, baselines);
+    ``partial``
+        the goal cannot be fully reached; the result holds what could be achieved and says what is missing;
+    ``infeasible``
+        no solution exists; the result says why;
+    ``error``
+        the run failed (solver missing, numerical trouble); the result carries the message.
+    """
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    PARTIAL = "partial"
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+
+@dataclass
+class SolverFacts:
+    """What a solver or an algorithm reports about one solve.
+
+    Attributes
+    ----------
+    name : solver or algorithm name (``"highs"``, ``"networkx"``, ``"max-rsrp"``).
+    version : its version string, or ``None`` for lbopt's own algorithms.
+    time_s : wall-clock solve time in seconds (model building excluded where the backend separates it).
+    gap : relative optimality gap, ``0.0`` for a certified optimum, ``None`` when there is no bound.
+    bound : the best proven bound on the objective, when known.
+    build_time_s : model building time in seconds, when measured separately.
+    extra : backend-specific facts (iterations, termination message, ...).
+    """
+
+    name: str
+    version: str | None = None
+    time_s: float | None = None
+    gap: float | None = None
+    bound: float | None = None
+    build_time_s: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,316 @@
+"""The ``lbopt`` command line.
+
+Only click is imported at start-up; every verb imports what it needs, so ``lbopt --help`` stays fast and never
+loads Pyomo or cvxpy. Bad input ends with one message naming the file, the field and the row, exit status 2,
+and nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    click.echo(f"lbopt: error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _user_errors():
+    """Turn expected failures into one clear line (set LBOPT_DEBUG=1 for the traceback)."""
+    from lbopt.instance.errors import InstanceError
+
+    try:
+        yield
+    except InstanceError as exc:
+        _fail(str(exc))
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        if os.environ.get("LBOPT_DEBUG"):
+            raise
+        _fail(exc.args[0] if exc.args else repr(exc))
+
+
+@contextmanager
+def _progress(total: int, label: str):
+    """A progress bar on a terminal, nothing otherwise; yields an ``advance(n)`` callback."""
+    if not sys.stderr.isatty() or total <= 0:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _load(path: str):
+    from lbopt.instance import load_instance
+
+    return load_instance(path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="lbopt")
+def main() -> None:
+    """lbopt: load balancing in cellular networks — solve instances, compare methods, check stability, report."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def check(file: str) -> None:
+    """Validate an instance; print its size and which methods can run on it."""
+    with _user_errors():
+        instance = _load(file)
+    from lbopt.methods import METHODS, missing_requirements
+
+    s = instance.summary()
+    tiers = ", ".join(f"{n} {t}" for t, n in s["tiers"].items()) or "no tiers given"
+    click.echo(f"{file}: instance '{s['name']}' is valid (format 1)")
+    click.echo(
+        f"  cells {s['cells']} ({tiers}); links {s['links']}; users {s['users']}; "
+        f"locations {s['locations']}; rates {s['rates']}; mr records {s['mr']}"
+    )
+    click.echo("  methods:")
+    for name, spec in METHODS.items():
+        missing = missing_requirements(instance, name)
+        state = "ready" if not missing else "needs " + ", ".join(missing)
+        click.echo(f"    {name:<10} {state}  — {spec.summary}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--method", "-m", required=True, help="method name (see `lbopt check FILE`)")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
+def solve(file: str, method: str, out_dir: str | None) -> None:
+    """Solve an instance with one method; write result.json and CSV tables."""
+    with _user_errors():
+        instance = _load(file)
+        from lbopt.methods import METHODS
+        from lbopt.methods import solve as run
+
+        if method not in METHODS:
+            from lbopt.instance.errors import did_you_mean
+
+            _fail(f"unknown method '{method}'{did_you_mean(method, METHODS)}; available: {', '.join(METHODS)}")
+        n = len(instance.users) if instance.users is not None else 0
+        with _progress(n, f"{method}: users") as advance:
+            result = run(instance, method, progress=advance)
+    result.extra.setdefault("instance_summary", instance.summary())
+    from lbopt.result import write_result
+
+    out = Path(out_dir or f"{Path(file).stem}-{method}")
+    path = write_result(result, out)
+    m = result.metrics
+    line = f"{method}: status {result.status.value}"
+    for key in ("ldi_before", "ldi_after", "max_utilisation_after"):
+        if key in m:
+            line += f", {key} {m[key]:.4f}"
+    click.echo(line)
+    click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+def report(directory: str) -> None:
+    """Write DIRECTORY/report.html (self-contained) from a solve output."""
+    with _user_errors():
+        from lbopt.report import render_report
+
+        path = render_report(directory)
+    click.echo(f"report: {path.resolve()}")
+
+
+@main.group()
+def generate() -> None:
+    """Write a scenario instance (the papers' set-ups, random layouts, real site lists)."""
+
+
+def _write(instance, out: str, tables: str) -> None:
+    from lbopt.instance import save_instance
+
+    path = save_instance(instance, out, tables=tables)
+    s = instance.summary()
+    click.echo(f"wrote {path} ({s['cells']} cells, {s['users']} users, {s['locations']} locations)")
+
+
+def _common(f: Callable) -> Callable:
+    f = click.option(
+        "--tables",
+        type=click.Choice(["auto", "inline", "csv", "parquet"]),
+        default="auto",
+        help="where tables go: inline in the YAML or side files",
+    )(f)
+    f = click.option("--name", default=None, help="instance name")(f)
+    f = click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")(f)
+    return click.option("--out", required=True, type=click.Path(dir_okay=False), help="instance file to write")(f)
+
+
+@generate.command("hexgrid")
+@_common
+@click.option("--rings", type=int, default=None, help="rings around the centre (N = 3R(R+1)+1)")
+@click.option("--cells", "n_cells", type=int, default=None, help="number of cells (first N of the spiral)")
+@click.option("--isd", "isd_m", type=float, default=500.0, show_default=True, help="inter-site distance (m)")
+@click.option("--wraparound/--no-wraparound", default=False, show_default=True)
+def gen_hexgrid(out, seed, name, tables, rings, n_cells, isd_m, wraparound) -> None:
+    """Hexagonal macro grid with neighbour links."""
+    with _user_errors():
+        from lbopt.scenarios import hex_grid
+
+        if rings is None and n_cells is None:
+            rings = 2
+        _write(hex_grid(rings, n_cells, isd_m, wraparound, name, seed), out, tables)
+
+
+@generate.command("hetnet")
+@_common
+@click.option("--rings", type=int, default=3, show_default=True, help="macro rings (3 → 37 cells)")
+@click.option("--isd", "isd_m", type=float, default=1000.0, show_default=True)
+@click.option("--picos", type=(int, int), default=(2, 4), show_default=True, help="picocells per macro (min max)")
+@click.option("--normal-users", type=int, default=10, show_default=True)
+@click.option("--busy-cells", type=int, default=15, show_default=True)
+@click.option("--busy-users", type=int, default=30, show_default=True)
+@click.option("--pico-user-share", type=float, default=1 / 3, show_default=True)
+@click.option("--demand", "demand_bps", type=float, default=1e6, show_default=True, help="CBR per user (bit/s)")
+@click.option("--wraparound/--no-wraparound", default=True, show_default=True)
+@click.option(
+    "--serving",
+    type=click.Choice(["none", "max-rsrp", "macro-only"]),
+    default="max-rsrp",
+    show_default=True,
+    help="initial association written to users.serving",
+)
+def gen_hetnet(
+    out,
+    seed,
+    name,
+    tables,
+    rings,
+    isd_m,
+    picos,
+    normal_users,
+    busy_cells,
+    busy_users,
+    pico_user_share,
+    demand_bps,
+    wraparound,
+    serving,
+) -> None:
+    """The OSLB paper's HetNet: macro cells with 2–4 edge picocells, normal and busy cells."""
+    with _user_errors():
+        from lbopt.scenarios import hetnet
+
+        inst = hetnet(
+            rings,
+            isd_m,
+            picos,
+            normal_users,
+            busy_cells,
+            busy_users,
+            pico_user_share,
+            demand_bps,
+            wraparound,
+            serving,
+            seed,
+            name,
+        )
+        _write(inst, out, tables)
+
+
+@generate.command("vgala")
+@_common
+@click.option("--width", "width_m", type=float, default=2000.0, show_default=True)
+@click.option("--height", "height_m", type=float, default=2000.0, show_default=True)
+@click.option("--macro", "n_macro", type=int, default=3, show_default=True)
+@click.option("--small", "n_small", type=int, default=7, show_default=True)
+@click.option("--poisson/--fixed", default=False, show_default=True, help="Poisson numbers of cells")
+@click.option("--grid", "grid_m", type=float, default=10.0, show_default=True, help="location grid step (m)")
+@click.option("--arrival-rate", type=float, default=200.0, show_default=True, help="total flow arrivals per second")
+@click.option("--mean-size", type=float, default=250e3, show_default=True, help="mean flow size (bit)")
+@click.option("--hotspots", type=int, default=0, show_default=True)
+@click.option("--max-pathloss", type=float, default=150.0, show_default=True, help="uplink path-loss threshold α* (dB)")
+def gen_vgala(
+    out,
+    seed,
+    name,
+    tables,
+    width_m,
+    height_m,
+    n_macro,
+    n_small,
+    poisson,
+    grid_m,
+    arrival_rate,
+    mean_size,
+    hotspots,
+    max_pathloss,
+) -> None:
+    """Random macro/small cells with a location grid and rates (the vGALA set-up)."""
+    with _user_errors():
+        from lbopt.scenarios import vgala_layout
+
+        inst = vgala_layout(
+            width_m,
+            height_m,
+            n_macro,
+            n_small,
+            poisson,
+            grid_m,
+            arrival_rate,
+            mean_size,
+            hotspots,
+            max_pathloss,
+            seed,
+            name,
+        )
+        _write(inst, out, tables)
+
+
+@generate.command("zou16")
+@_common
+@click.option("--users", type=int, default=200, show_default=True)
+@click.option("--hotspot-share", type=float, default=0.35, show_default=True)
+@click.option("--mean-load", type=float, default=None, help="initial mean load (default: the paper's for --users)")
+def gen_zou16(out, seed, name, tables, users, hotspot_share, mean_load) -> None:
+    """The stability paper's 16 BSs, 500 m apart, with hotspots at its overloaded BSs."""
+    with _user_errors():
+        from lbopt.scenarios import zou16
+
+        _write(zou16(users, hotspot_share, mean_load=mean_load, seed=seed, name=name), out, tables)
+
+
+@generate.command("sites")
+@_common
+@click.option("--sites", "sites_csv", required=True, type=click.Path(dir_okay=False), help="site list CSV (lat/lon)")
+@click.option(
+    "--users", "users_csv", type=click.Path(dir_okay=False), default=None, help="user positions CSV (lat/lon)"
+)
+@click.option(
+    "--neighbours", type=click.Choice(["delaunay", "distance", "radius"]), default="delaunay", show_default=True
+)
+@click.option("--max-distance", type=float, default=400.0, show_default=True, help="for --neighbours distance (m)")
+@click.option("--demand", "demand_bps", type=float, default=1e6, show_default=True)
+@click.option("--serving/--no-serving", default=True, show_default=True, help="attach users by strongest RSRP")
+@click.option("--source", default=None, help="provenance and credit text stored in the instance")
+def gen_sites(
+    out, seed, name, tables, sites_csv, users_csv, neighbours, max_distance, demand_bps, serving, source
+) -> None:
+    """A real layout from a site list (and user positions)."""
+    with _user_errors():
+        from lbopt.scenarios import from_sites, with_serving
+
+        inst = from_sites(sites_csv, users_csv, neighbours, max_distance, demand_bps, name, source, seed)
+        if serving and inst.users is not None:
+            inst = with_serving(inst, "max-rsrp")
+        _write(inst, out, tables)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,260 @@
+"""Reading and writing instance files (format 1).
+
+A file is refused before any work starts: malformed YAML, duplicate keys, unknown keys (with a suggestion),
+bad values, and side tables that are missing or lack a column all raise :class:`InstanceError`.
+:func:`save_instance` writes atomically (temporary files renamed into place), so a failed write leaves nothing
+half-written; ``load → save → load`` gives equal data, side tables included.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from lbopt.atomic import atomic_write
+from lbopt.instance.errors import InstanceError, did_you_mean
+from lbopt.instance.model import Instance
+from lbopt.instance.schema import DOCUMENT_KEYS, TABLES, Document, column_specs
+from lbopt.instance.validate import TableSource, check_references, normalise_table
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys instead of keeping the last one silently."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (line {mark.line + 1}, column {mark.column + 1})", mark
+            )
+        seen[key] = loader.construct_object(value_node, deep=deep)
+    return seen
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InstanceError(str(path), None, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError(str(path), None, f"cannot read the file: {exc}") from None
+    try:
+        doc = yaml.load(text, Loader=_StrictLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InstanceError(str(path), None, f"malformed YAML{where}: {problem}") from None
+    if not isinstance(doc, dict):
+        raise InstanceError(
+            str(path), None, "expected a YAML mapping at the top level (lbopt: 1, name: ..., cells: ...)"
+        )
+    return doc
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names of the (sub)model at ``loc``, for a 'did you mean' suggestion."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return []
+        args = [a for a in typing.get_args(current) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if typing.get_origin(current) is not dict and args:
+            current = args[0]
+    if typing.get_origin(current) is dict:
+        return []
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _pydantic_error(path: Path, exc: ValidationError) -> InstanceError:
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("function-", "str", "PathLoss"))))
+    field = ".".join(str(p) for p in loc)
+    if err["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _allowed_keys(Document, loc[:-1])
+        return InstanceError(
+            str(path), field, f"unknown key '{key}'{did_you_mean(key, allowed)}; expected one of {allowed}"
+        )
+    if err["type"] == "missing":
+        return InstanceError(str(path), field, "required key is missing")
+    msg = err["msg"].removeprefix("Value error, ")
+    return InstanceError(str(path), field, f"{msg} (got {err.get('input')!r})")
+
+
+def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableSource]:
+    """A table given inline (list of mappings) or as ``{csv: file}`` / ``{parquet: file}``."""
+    if isinstance(spec, list):
+        for i, row in enumerate(spec):
+            if not isinstance(row, dict):
+                raise InstanceError(str(path), table, f"expected a mapping (column: value), got {row!r}", row=i)
+        return pd.DataFrame.from_records(spec) if spec else pd.DataFrame(), TableSource(str(path), "inline")
+    if isinstance(spec, dict):
+        kinds = [k for k in spec if k in ("csv", "parquet")]
+        extra = [k for k in spec if k not in ("csv", "parquet")]
+        if extra:
+            k = str(extra[0])
+            raise InstanceError(str(path), f"{table}.{k}", f"unknown key '{k}'{did_you_mean(k, ['csv', 'parquet'])}")
+        if len(kinds) != 1 or not isinstance(spec[kinds[0]], str):
+            raise InstanceError(str(path), table, "expected {csv: FILE} or {parquet: FILE}")
+        kind = kinds[0]
+        side = path.parent / spec[kind]
+        if not side.is_file():
+            raise InstanceError(
+                str(side), table, f"side table file not found (named in {path.name} as {kind}: {spec[kind]})"
+            )
+        text_cols = {c: str for c, s in column_specs()[table].items() if s.is_text}
+        try:
+            if kind == "csv":
+                df = pd.read_csv(side, dtype=text_cols, keep_default_na=True)
+            else:
+                df = pd.read_parquet(side)
+        except Exception as exc:  # the readers raise many types; all mean "not a readable table"
+            raise InstanceError(str(side), table, f"cannot read the {kind} table: {exc}") from None
+        return df, TableSource(str(side), kind)
+    raise InstanceError(str(path), table, f"expected a list of rows or {{csv: FILE}} / {{parquet: FILE}}, got {spec!r}")
+
+
+def load_instance(path: str | os.PathLike) -> Instance:
+    """Read and validate an instance file.
+
+    Raises
+    ------
+    InstanceError
+        naming the file, the field and (for tables) the row, when the file breaks format 1.
+    """
+    path = Path(path)
+    raw = _read_yaml(path)
+    for key in raw:
+        if key not in DOCUMENT_KEYS:
+            raise InstanceError(
+                str(path),
+                str(key),
+                f"unknown key '{key}'{did_you_mean(str(key), DOCUMENT_KEYS)}; expected one of {list(DOCUMENT_KEYS)}",
+            )
+    for key in ("lbopt", "name", "cells"):
+        if key not in raw:
+            raise InstanceError(str(path), key, "required key is missing")
+    scalars = {k: v for k, v in raw.items() if k not in TABLES}
+    for section in ("radio", "handover", "methods"):
+        if section in scalars and scalars[section] is None:
+            scalars.pop(section)
+    try:
+        doc = Document.model_validate(scalars)
+    except ValidationError as exc:
+        raise _pydantic_error(path, exc) from None
+
+    tables: dict[str, pd.DataFrame] = {}
+    sources: dict[str, TableSource] = {}
+    for table in TABLES:
+        if raw.get(table) is None:
+            continue
+        df, src = _read_table(path, table, raw[table])
+        tables[table] = normalise_table(table, df, src)
+        sources[table] = src
+    check_references(tables, sources)
+    return Instance(
+        name=doc.name,
+        cells=tables["cells"],
+        links=tables.get("links"),
+        users=tables.get("users"),
+        locations=tables.get("locations"),
+        rates=tables.get("rates"),
+        mr=tables.get("mr"),
+        radio=doc.radio,
+        handover=doc.handover,
+        methods=doc.methods,
+        seed=doc.seed,
+        description=doc.description,
+        source=doc.source,
+        path=path,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python, missing values dropped by the caller."""
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def _rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for rec in df.to_dict(orient="records"):
+        row = {}
+        for k, v in rec.items():
+            v = _plain(v)
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                continue
+            row[k] = v
+        rows.append(row)
+    return rows
+
+
+def save_instance(
+    instance: Instance,
+    path: str | os.PathLike,
+    *,
+    tables: Literal["auto", "inline", "csv", "parquet"] = "auto",
+    inline_max_rows: int = 200,
+) -> Path:
+    """Write ``instance`` as format 1 YAML, with large tables as side files beside it.
+
+    Parameters
+    ----------
+    tables : ``inline`` keeps every table in the YAML; ``csv`` / ``parquet`` writes every table as a side file
+        ``<stem>.<table>.<ext>``; ``auto`` inlines tables of at most ``inline_max_rows`` rows and writes larger ones
+        as CSV, except ``mr`` and ``rates``, which go to Parquet.
+    """
+    path = Path(path)
+    doc: dict[str, Any] = {"lbopt": 1, "name": instance.name}
+    for key in ("seed", "description", "source"):
+        if getattr(instance, key) is not None:
+            doc[key] = getattr(instance, key)
+    side: dict[Path, pd.DataFrame] = {}
+    for table in TABLES:
+        df = getattr(instance, table)
+        if df is None:
+            continue
+        mode = tables
+        if mode == "auto":
+            mode = "inline" if len(df) <= inline_max_rows else ("parquet" if table in ("mr", "rates") else "csv")
+        if mode == "inline":
+            doc[table] = _rows(df)
+        else:
+            side_path = path.with_name(f"{path.stem}.{table}.{mode}")
+            side[side_path] = df
+            doc[table] = {mode: side_path.name}
+    for section in ("radio", "handover", "methods"):
+        dumped = getattr(instance, section).model_dump(mode="json", exclude_defaults=True)
+        if dumped:
+            doc[section] = dumped
+
+    for side_path, df in side.items():
+        if side_path.suffix == ".csv":
+            atomic_write(side_path, lambda p, df=df: df.to_csv(p, index=False))
+        else:
+            atomic_write(side_path, lambda p, df=df: df.to_parquet(p, index=False))
+    text = yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=120, allow_unicode=True)
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return path

@@ -1,0 +1,75 @@
+"""The validated instance: a plain data container of tables (pandas DataFrames) and settings.
+
+Rows keep their file order; a cell's position in ``cells`` is its index in every array the methods build.
+Algorithms are free functions elsewhere (no god-object).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lbopt.instance.schema import HandoverConfig, MethodsConfig, RadioConfig
+
+
+@dataclass
+class Instance:
+    """One network scenario.
+
+    Attributes
+    ----------
+    name : instance name (``result.json``'s ``instance``).
+    cells : one row per cell (antenna, base station); columns from ``columns.csv``.
+    links : neighbour pairs with transferable PRBs, costs and pair CIOs, or ``None``.
+    users : user positions, CBR demands and serving cells, or ``None``.
+    locations, rates : the vGALA location grid and its allowed (location, cell) rates, or ``None``.
+    mr : measurement-report records (record, period, antenna, rss_dbm), or ``None``.
+    radio, handover, methods : settings (pydantic models).
+    seed : the seed all randomness derives from (``None``: 0).
+    """
+
+    name: str
+    cells: pd.DataFrame
+    links: pd.DataFrame | None = None
+    users: pd.DataFrame | None = None
+    locations: pd.DataFrame | None = None
+    rates: pd.DataFrame | None = None
+    mr: pd.DataFrame | None = None
+    radio: RadioConfig = field(default_factory=RadioConfig)
+    handover: HandoverConfig = field(default_factory=HandoverConfig)
+    methods: MethodsConfig = field(default_factory=MethodsConfig)
+    seed: int | None = None
+    description: str | None = None
+    source: str | None = None
+    path: Path | None = None
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.cells)
+
+    @property
+    def has_geometry(self) -> bool:
+        return {"x_m", "y_m"} <= set(self.cells.columns)
+
+    def cell_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
+        """Positions (row numbers in ``cells``) of cell ids; -1 for a missing id (``None``)."""
+        index = pd.Index(self.cells["id"])
+        return index.get_indexer(pd.Series(ids, dtype=object))
+
+    def with_tables(self, **tables: Any) -> Instance:
+        """A copy with some tables replaced."""
+        return replace(self, **tables)
+
+    def summary(self) -> dict[str, Any]:
+        """Sizes of the tables and the data families present, for ``lbopt check`` and reports."""
+        tiers = self.cells["tier"].value_counts().to_dict() if "tier" in self.cells else {}
+        out: dict[str, Any] = {"name": self.name, "cells": self.n_cells, "tiers": tiers}
+        for table in ("links", "users", "locations", "rates", "mr"):
+            df = getattr(self, table)
+            out[table] = 0 if df is None else len(df)
+        out["geometry"] = self.has_geometry
+        return out

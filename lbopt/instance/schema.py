@@ -1,0 +1,214 @@
+"""Format 1: the document model (pydantic) and the column schema of the tables.
+
+The YAML document's scalar sections (``radio``, ``handover``, ``methods``) are pydantic models with unknown
+keys forbidden. The tables (``cells``, ``links``, ``users``, ``locations``, ``rates``, ``mr``) can hold millions of
+rows, so they are validated column-wise with pandas against the column schema in ``columns.csv`` — one row
+per attribute with its type, unit, bounds and meaning (the practice of PyPSA's ``component_attrs``).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT_VERSION = 1
+TABLES: tuple[str, ...] = ("cells", "links", "users", "locations", "rates", "mr")
+TIERS: tuple[str, ...] = ("macro", "micro", "pico", "femto", "small")
+
+#: Log-distance presets ``a + b log10(d_km)`` with the minimum distance (m) below which ``d`` is clamped.
+#: 3GPP TR 36.814 macro and pico models (minimum distances 35 m and 10 m as in its deployment tables),
+#: and the stability paper's (Zou et al. §IV) ``128.1 + 37.6 log10(max(d, 0.035))``.
+PATHLOSS_PRESETS: dict[str, tuple[float, float, float]] = {
+    "3gpp-macro": (128.1, 37.6, 35.0),
+    "3gpp-pico": (140.7, 36.7, 10.0),
+    "zou": (128.1, 37.6, 35.0),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PathLoss(_Strict):
+    """Log-distance path loss ``a_db + b_db * log10(max(d, min_distance_m) / 1000)`` in dB."""
+
+    a_db: float
+    b_db: float = Field(gt=0)
+    min_distance_m: float = Field(default=1.0, gt=0)
+
+
+class TierRadio(_Strict):
+    """Radio settings of one tier; cells may override power, gain and PRBs column by column."""
+
+    pathloss: str | PathLoss = "3gpp-macro"
+    tx_power_dbm: float = 46.0
+    antenna_gain_dbi: float = 0.0
+    n_prb: int = Field(default=50, ge=1)
+
+    @field_validator("pathloss")
+    @classmethod
+    def _known_preset(cls, value: str | PathLoss) -> str | PathLoss:
+        if isinstance(value, str) and value not in PATHLOSS_PRESETS:
+            from lbopt.instance.errors import did_you_mean
+
+            raise ValueError(
+                f"unknown path-loss preset '{value}'{did_you_mean(value, PATHLOSS_PRESETS)}; "
+                f"expected one of {sorted(PATHLOSS_PRESETS)} or a mapping {{a_db, b_db, min_distance_m}}"
+            )
+        return value
+
+    def pathloss_model(self) -> PathLoss:
+        if isinstance(self.pathloss, PathLoss):
+            return self.pathloss
+        a, b, dmin = PATHLOSS_PRESETS[self.pathloss]
+        return PathLoss(a_db=a, b_db=b, min_distance_m=dmin)
+
+
+def _default_tiers() -> dict[str, TierRadio]:
+    small = {"pathloss": "3gpp-pico", "tx_power_dbm": 30.0, "antenna_gain_dbi": 5.0}
+    return {
+        "macro": TierRadio(pathloss="3gpp-macro", tx_power_dbm=46.0, antenna_gain_dbi=14.0),
+        "micro": TierRadio(pathloss="3gpp-pico", tx_power_dbm=38.0, antenna_gain_dbi=5.0),
+        "pico": TierRadio(**small),
+        "small": TierRadio(**small),
+        "femto": TierRadio(pathloss="3gpp-pico", tx_power_dbm=20.0, antenna_gain_dbi=0.0),
+    }
+
+
+class Wraparound(_Strict):
+    """Periodic layout: the plane is tiled by the translations ``i*t1_m + j*t2_m`` (i, j integers)."""
+
+    t1_m: tuple[float, float]
+    t2_m: tuple[float, float]
+
+
+class RadioConfig(_Strict):
+    """Radio model settings (see :mod:`lbopt.radio`). Tiers given here replace that tier's defaults."""
+
+    tiers: dict[Literal["macro", "micro", "pico", "femto", "small"], TierRadio] = Field(default_factory=_default_tiers)
+    noise_density_dbm_hz: float = -174.0
+    noise_figure_db: float = Field(default=9.0, ge=0)
+    rx_gain_dbi: float = 0.0
+    prb_bandwidth_hz: float = Field(default=180e3, gt=0)
+    snr_gap_db: float = Field(default=0.0, ge=0)
+    max_spectral_efficiency_bps_hz: float | None = Field(default=None, gt=0)
+    shadowing_std_db: float = Field(default=0.0, ge=0)
+    sector_beamwidth_deg: float = Field(default=65.0, gt=0, le=360)
+    sector_front_to_back_db: float = Field(default=20.0, ge=0)
+    interference: Literal["separate-tiers", "shared"] = "separate-tiers"
+    interference_load: float = Field(default=1.0, ge=0, le=1)
+    prb_rounding: Literal["ceil", "none"] = "ceil"
+    default_demand_bps: float = Field(default=1e6, gt=0)
+    wraparound: Wraparound | None = None
+
+    @field_validator("tiers", mode="after")
+    @classmethod
+    def _merge_default_tiers(cls, tiers: dict[str, TierRadio]) -> dict[str, TierRadio]:
+        return {**_default_tiers(), **tiers}
+
+
+class HandoverConfig(_Strict):
+    """A3 event settings: ``M_j + O_ij > M_i + hysteresis_db`` with ``cio_min_db <= O_ij <= cio_max_db``."""
+
+    hysteresis_db: float = Field(default=2.0, ge=0)
+    cio_min_db: float = -6.0
+    cio_max_db: float = 6.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HandoverConfig:
+        if not self.cio_min_db <= 0.0 <= self.cio_max_db:
+            raise ValueError("expected cio_min_db <= 0 <= cio_max_db")
+        return self
+
+
+class OslbParams(_Strict):
+    beta: float = Field(default=0.8, gt=0, le=1)
+    target: Literal["equal-prb", "equal-utilisation"] = "equal-prb"
+
+
+class VgalaParams(_Strict):
+    kappa: float = Field(default=4.0, ge=0)
+    epsilon: float = Field(default=1e-3, gt=0, lt=0.5)
+    theta: float | None = Field(default=None, ge=0, le=1)
+
+
+class MethodsConfig(_Strict):
+    """Per-method parameters; command-line flags override them."""
+
+    oslb: OslbParams = Field(default_factory=OslbParams)
+    vgala: VgalaParams = Field(default_factory=VgalaParams)
+
+
+class Document(_Strict):
+    """The scalar part of an instance document (tables are read separately)."""
+
+    lbopt: int
+    name: str = Field(min_length=1)
+    seed: int | None = Field(default=None, ge=0)
+    description: str | None = None
+    source: str | None = None
+    radio: RadioConfig = Field(default_factory=RadioConfig)
+    handover: HandoverConfig = Field(default_factory=HandoverConfig)
+    methods: MethodsConfig = Field(default_factory=MethodsConfig)
+
+    @field_validator("lbopt")
+    @classmethod
+    def _version(cls, value: int) -> int:
+        if value != FORMAT_VERSION:
+            raise ValueError(f"format version {value} is not supported; this lbopt reads format {FORMAT_VERSION}")
+        return value
+
+
+DOCUMENT_KEYS: tuple[str, ...] = tuple(Document.model_fields) + TABLES
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One attribute of a table, from ``columns.csv``."""
+
+    table: str
+    column: str
+    dtype: str  # id | float | int | tier | ref:<table>
+    unit: str
+    required: bool
+    nullable: bool
+    minimum: float | None
+    minimum_exclusive: bool
+    maximum: float | None
+    description: str
+
+    @property
+    def ref(self) -> str | None:
+        return self.dtype.split(":", 1)[1] if self.dtype.startswith("ref:") else None
+
+    @property
+    def is_text(self) -> bool:
+        return self.dtype in ("id", "tier") or self.ref is not None
+
+
+@functools.cache
+def column_specs() -> dict[str, dict[str, ColumnSpec]]:
+    """``{table: {column: ColumnSpec}}`` in schema order."""
+    import csv
+
+    text = resources.files("lbopt.instance").joinpath("columns.csv").read_text(encoding="utf-8")
+    specs: dict[str, dict[str, ColumnSpec]] = {t: {} for t in TABLES}
+    for row in csv.DictReader(text.splitlines()):
+        lo = row["minimum"]
+        specs[row["table"]][row["column"]] = ColumnSpec(
+            table=row["table"],
+            column=row["column"],
+            dtype=row["dtype"],
+            unit=row["unit"],
+            required=row["required"] == "true",
+            nullable=row["nullable"] == "true",
+            minimum=float(lo.rstrip("+")) if lo else None,
+            minimum_exclusive=lo.endswith("+"),
+            maximum=float(row["maximum"]) if row["maximum"] else None,
+            description=row["description"],
+        )
+    return specs

@@ -1,0 +1,69 @@
+"""The method registry: name → implementation, what it needs, and one `solve` verb for all of them.
+
+Implementations are imported on first use (a registry instead of if-chains, as cvxpy's ``CANON_METHODS``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lbopt.instance.model import Instance
+from lbopt.result import Result
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    name: str
+    target: str  # "module:function"
+    needs: tuple[str, ...]
+    summary: str
+
+    def load(self) -> Callable[..., Result]:
+        module, func = self.target.split(":")
+        return getattr(importlib.import_module(module), func)
+
+
+#: What a method can need from an instance, and how to tell whether the instance has it.
+REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
+    "users": ("a users table", lambda i: i.users is not None and len(i.users) > 0),
+    "geometry": ("cell positions (cells.x_m, cells.y_m)", lambda i: i.has_geometry),
+    "serving": ("users.serving (the current association)", lambda i: i.users is not None and "serving" in i.users),
+    "cell-loads": (
+        "users with serving cells, or cells.prb_demand",
+        lambda i: (i.users is not None and "serving" in i.users and i.has_geometry) or "prb_demand" in i.cells,
+    ),
+}
+
+METHODS: dict[str, MethodSpec] = {
+    spec.name: spec
+    for spec in [
+        MethodSpec(
+            "none", "lbopt.methods.baselines:run_none", ("cell-loads",), "no balancing: the current association"
+        ),
+        MethodSpec(
+            "max-rsrp",
+            "lbopt.methods.baselines:run_max_rsrp",
+            ("users", "geometry"),
+            "every user on the cell of strongest RSRP + bias (cells.bias_db)",
+        ),
+    ]
+}
+
+
+def missing_requirements(instance: Instance, method: str) -> list[str]:
+    """Human-readable list of what ``instance`` lacks for ``method`` (empty: it can run)."""
+    return [REQUIREMENTS[n][0] for n in METHODS[method].needs if not REQUIREMENTS[n][1](instance)]
+
+
+def solve(instance: Instance, method: str, **params) -> Result:
+    """Run ``method`` on ``instance``; ``params`` override the instance's ``methods`` settings."""
+    if method not in METHODS:
+        from lbopt.instance.errors import did_you_mean
+
+        raise KeyError(f"unknown method '{method}'{did_you_mean(method, METHODS)}; available: {sorted(METHODS)}")
+    missing = missing_requirements(instance, method)
+    if missing:
+        raise ValueError(f"method '{method}' cannot run on instance '{instance.name}': it needs {', '.join(missing)}")
+    return METHODS[method].load()(instance, **params)

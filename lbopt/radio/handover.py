@@ -1,0 +1,73 @@
+"""Cell selection and the A3 handover event.
+
+A3 in the reading lbopt takes (NOTES §1.5, variant V2; Zou eq. 5 in the same form): a user served by cell i
+enters the A3 event towards cell j when
+
+    RSRP_j + O_ij > RSRP_i + Hys,
+
+with antisymmetric pair offsets ``O_ji = −O_ij`` (cell individual offsets, CIOs) bounded by the handover settings.
+Pair offsets live in ``links.cio_db`` (``O_ab``); a pair without a link has offset 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from lbopt.instance.model import Instance
+
+
+def pair_cio_matrix(instance: Instance) -> sp.csr_matrix:
+    """Sparse antisymmetric pair offsets ``O`` (cells × cells, dB): ``O[a, b] = cio_db``, ``O[b, a] = −cio_db``."""
+    n = instance.n_cells
+    links = instance.links
+    if links is None or "cio_db" not in links or len(links) == 0:
+        return sp.csr_matrix((n, n))
+    a = instance.cell_positions(links["a"])
+    b = instance.cell_positions(links["b"])
+    o = links["cio_db"].to_numpy(float)
+    return sp.csr_matrix((np.concatenate([o, -o]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n))
+
+
+def associate_strongest(rsrp_dbm: np.ndarray, bias_db: np.ndarray | None = None) -> np.ndarray:
+    """Cell selection by strongest ``RSRP + bias`` (users × cells → cell index per user)."""
+    score = rsrp_dbm if bias_db is None else rsrp_dbm + np.asarray(bias_db)[None, :]
+    return np.argmax(score, axis=1)
+
+
+def _offsets(cio: sp.spmatrix | np.ndarray | None, serving: np.ndarray, n_cells: int) -> np.ndarray:
+    if cio is None:
+        return np.zeros((len(serving), n_cells))
+    if sp.issparse(cio):
+        return cio.tocsr()[serving].toarray()
+    return np.asarray(cio, float)[serving]
+
+
+def a3_entering(
+    rsrp_dbm: np.ndarray,
+    serving: np.ndarray,
+    cio_db: sp.spmatrix | np.ndarray | None,
+    hysteresis_db: float,
+) -> np.ndarray:
+    """Boolean users × cells: does the A3 entering condition hold from the serving cell towards each cell?"""
+    n_users, n_cells = rsrp_dbm.shape
+    rows = np.arange(n_users)
+    serving_rsrp = rsrp_dbm[rows, serving][:, None]
+    entering = rsrp_dbm + _offsets(cio_db, serving, n_cells) > serving_rsrp + hysteresis_db
+    entering[rows, serving] = False
+    return entering
+
+
+def a3_target(
+    rsrp_dbm: np.ndarray,
+    serving: np.ndarray,
+    cio_db: sp.spmatrix | np.ndarray | None,
+    hysteresis_db: float,
+) -> np.ndarray:
+    """Handover target per user: the cell with the largest ``RSRP_j + O_ij`` among those entering A3, else −1."""
+    _n_users, n_cells = rsrp_dbm.shape
+    score = rsrp_dbm + _offsets(cio_db, serving, n_cells)
+    entering = a3_entering(rsrp_dbm, serving, cio_db, hysteresis_db)
+    score = np.where(entering, score, -np.inf)
+    best = np.argmax(score, axis=1)
+    return np.where(entering.any(axis=1), best, -1)

@@ -1,0 +1,170 @@
+"""``report.html``: one self-contained page (plots inlined as PNG data URIs) from a result directory.
+
+Sections: instance summary, solver facts, metrics, a map of cells and users coloured by serving cell, and
+per-cell load bars before/after.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lbopt.atomic import atomic_write
+from lbopt.result import read_result
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0} td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left}
+th{background:#f5f5f5} .status{display:inline-block;padding:.1rem .6rem;border-radius:.8rem;background:#e8f0fe}
+img{max-width:100%} .muted{color:#666}
+"""
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _kv_table(items: dict[str, Any]) -> str:
+    rows = []
+    for k, v in items.items():
+        if isinstance(v, float):
+            v = f"{v:.6g}"
+        elif isinstance(v, (dict, list)):
+            v = ", ".join(f"{a}: {b}" for a, b in v.items()) if isinstance(v, dict) else ", ".join(map(str, v))
+        rows.append(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>"
+
+
+def _colour_index(ids: pd.Series) -> np.ndarray:
+    codes, _ = pd.factorize(ids.fillna("(none)"))
+    return codes
+
+
+def map_figure(cells: pd.DataFrame, users: pd.DataFrame | None, serving_col: str):
+    """Cells (macro ▲, others ●) and users coloured by their serving cell."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 7))
+    cmap = plt.get_cmap("tab20")
+    if users is not None and serving_col in users:
+        order = {cid: i for i, cid in enumerate(cells["id"])}
+        colour = users[serving_col].map(order).fillna(-1).to_numpy()
+        attached = colour >= 0
+        ax.scatter(
+            users["x_m"][attached],
+            users["y_m"][attached],
+            c=cmap(colour[attached].astype(int) % 20),
+            s=9,
+            alpha=0.8,
+            linewidths=0,
+            label="users (colour = serving cell)",
+        )
+        if (~attached).any():
+            ax.scatter(users["x_m"][~attached], users["y_m"][~attached], c="k", marker="x", s=12, label="unattached")
+    tier = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
+    macro = (tier == "macro").to_numpy()
+    idx = np.arange(len(cells))
+    ax.scatter(
+        cells["x_m"][macro],
+        cells["y_m"][macro],
+        marker="^",
+        s=90,
+        c=cmap(idx[macro] % 20),
+        edgecolors="k",
+        label="macro cells",
+        zorder=3,
+    )
+    if (~macro).any():
+        ax.scatter(
+            cells["x_m"][~macro],
+            cells["y_m"][~macro],
+            marker="o",
+            s=40,
+            c=cmap(idx[~macro] % 20),
+            edgecolors="k",
+            label="small cells",
+            zorder=3,
+        )
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title("Cells and users by serving cell")
+    return fig
+
+
+def load_figure(cells: pd.DataFrame):
+    """Per-cell load before/after (grouped bars), with the capacity line at 1."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    states = [s for s in ("before", "planned", "after") if f"load_{s}" in cells]
+    n = len(cells)
+    fig, ax = plt.subplots(figsize=(max(8, min(0.12 * n * len(states), 30)), 4))
+    width = 0.8 / max(len(states), 1)
+    x = np.arange(n)
+    for k, s in enumerate(states):
+        ax.bar(x + (k - (len(states) - 1) / 2) * width, cells[f"load_{s}"], width=width, label=s)
+    ax.axhline(1.0, color="k", lw=0.8, ls="--", label="capacity")
+    ax.set_xlabel("cell")
+    ax.set_ylabel("load (PRB utilisation)")
+    if n <= 60:
+        ax.set_xticks(x)
+        ax.set_xticklabels(cells["id"], rotation=90, fontsize=7)
+    ax.legend(fontsize=8)
+    ax.set_title("Cell loads")
+    return fig
+
+
+def render_report(out_dir: str | os.PathLike) -> Path:
+    """Write ``out_dir/report.html`` from ``result.json`` and its tables; returns the path."""
+    out = Path(out_dir)
+    data, tables = read_result(out)
+    cells = tables.get("cells", pd.DataFrame(data.get("cells", [])))
+    users = tables.get("users")
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>lbopt report: {html.escape(data['instance'])} / {html.escape(data['method'])}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(data['instance'])} — {html.escape(data['method'])}</h1>",
+        f"<p><span class='status'>{html.escape(data['status'])}</span> "
+        f"<span class='muted'>lbopt {html.escape(str(data.get('lbopt_version')))}</span></p>",
+    ]
+    if data.get("message"):
+        parts.append(f"<p>{html.escape(str(data['message']))}</p>")
+    summary = data.get("instance_summary")
+    if summary:
+        parts += ["<h2>Instance</h2>", _kv_table(summary)]
+    solver = {k: v for k, v in (data.get("solver") or {}).items() if v not in (None, {}, [])}
+    parts += ["<h2>Solver</h2>", _kv_table({"objective": data.get("objective"), **solver})]
+    parts += ["<h2>Metrics</h2>", _kv_table(data.get("metrics", {}))]
+    if {"x_m", "y_m"} <= set(cells.columns):
+        serving_col = "serving_after" if users is not None and "serving_after" in users else "serving"
+        parts += [
+            "<h2>Map</h2>",
+            f"<img alt='map of cells and users' src='{_png(map_figure(cells, users, serving_col))}'>",
+        ]
+    if any(f"load_{s}" in cells for s in ("before", "after")):
+        parts += ["<h2>Cell loads</h2>", f"<img alt='cell loads' src='{_png(load_figure(cells))}'>"]
+    parts.append("</body></html>")
+    target = out / "report.html"
+    text = "\n".join(parts)
+    return atomic_write(target, lambda p: p.write_text(text, encoding="utf-8"))
