@@ -108,7 +108,10 @@ def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableS
         for i, row in enumerate(spec):
             if not isinstance(row, dict):
                 raise InstanceError(str(path), table, f"expected a mapping (column: value), got {row!r}", row=i)
-        return pd.DataFrame.from_records(spec) if spec else pd.DataFrame(), TableSource(str(path), "inline")
+        if not spec:  # an empty table has the required columns and no rows
+            required = [c for c, s in column_specs()[table].items() if s.required]
+            return pd.DataFrame(columns=required), TableSource(str(path), "inline")
+        return pd.DataFrame.from_records(spec), TableSource(str(path), "inline")
     if isinstance(spec, dict):
         kinds = [k for k in spec if k in ("csv", "parquet")]
         extra = [k for k in spec if k not in ("csv", "parquet")]

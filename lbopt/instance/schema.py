@@ -176,6 +176,7 @@ class ColumnSpec:
     unit: str
     required: bool
     nullable: bool
+    default: float | None
     minimum: float | None
     minimum_exclusive: bool
     maximum: float | None
@@ -206,6 +207,7 @@ def column_specs() -> dict[str, dict[str, ColumnSpec]]:
             unit=row["unit"],
             required=row["required"] == "true",
             nullable=row["nullable"] == "true",
+            default=float(row["default"]) if row["default"] else None,
             minimum=float(lo.rstrip("+")) if lo else None,
             minimum_exclusive=lo.endswith("+"),
             maximum=float(row["maximum"]) if row["maximum"] else None,

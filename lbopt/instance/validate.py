@@ -33,6 +33,8 @@ def _first(mask: np.ndarray) -> int:
 def check_columns(table: str, df: pd.DataFrame, src: TableSource) -> None:
     """Unknown columns are refused (with a suggestion); required columns must be present."""
     specs = column_specs()[table]
+    if len(df) == 0 and table == "cells":
+        raise InstanceError(src.file, table, "the table has no rows; expected at least one cell")
     for col in df.columns:
         if col not in specs:
             raise InstanceError(
@@ -43,8 +45,6 @@ def check_columns(table: str, df: pd.DataFrame, src: TableSource) -> None:
     for spec in specs.values():
         if spec.required and spec.column not in df.columns:
             raise InstanceError(src.file, f"{table}.{spec.column}", f"required column '{spec.column}' is missing")
-    if len(df) == 0 and table == "cells":
-        raise InstanceError(src.file, table, "the table has no rows; expected at least one cell")
 
 
 def _missing(values: pd.Series) -> np.ndarray:
@@ -61,7 +61,7 @@ def check_present(spec: ColumnSpec, values: pd.Series, src: TableSource) -> None
         raise InstanceError(
             src.file,
             f"{spec.table}.{spec.column}",
-            f"missing value{src.where(row)}; expected {_expected(spec)}",
+            f"missing or NaN value{src.where(row)}; expected {_expected(spec)}",
             row=row,
         )
 
@@ -208,6 +208,8 @@ def normalise_table(table: str, df: pd.DataFrame, src: TableSource) -> pd.DataFr
         if name not in df.columns:
             continue
         values = df[name].reset_index(drop=True)
+        if spec.default is not None:
+            values = values.where(~_missing(values), spec.default)
         check_present(spec, values, src)
         if spec.is_text:
             text = _as_text(values)

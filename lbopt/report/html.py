@@ -66,6 +66,13 @@ def map_figure(cells: pd.DataFrame, users: pd.DataFrame | None, serving_col: str
         order = {cid: i for i, cid in enumerate(cells["id"])}
         colour = users[serving_col].map(order).fillna(-1).to_numpy()
         attached = colour >= 0
+        if attached.sum() <= 20000:  # association lines, user → serving cell
+            from matplotlib.collections import LineCollection
+
+            home = cells[["x_m", "y_m"]].to_numpy()[colour[attached].astype(int)]
+            segs = np.stack([users[["x_m", "y_m"]].to_numpy()[attached], home], axis=1)
+            ax.add_collection(LineCollection(segs, colors=cmap(colour[attached].astype(int) % 20), linewidths=0.4,
+                                             alpha=0.35))
         ax.scatter(
             users["x_m"][attached],
             users["y_m"][attached],
@@ -118,7 +125,7 @@ def load_figure(cells: pd.DataFrame):
 
     states = [s for s in ("before", "planned", "after") if f"load_{s}" in cells]
     n = len(cells)
-    fig, ax = plt.subplots(figsize=(max(8, min(0.12 * n * len(states), 30)), 4))
+    fig, ax = plt.subplots(figsize=(11, 4))
     width = 0.8 / max(len(states), 1)
     x = np.arange(n)
     for k, s in enumerate(states):
