@@ -83,7 +83,11 @@ BAD = {
     "unknown radio key": (GOOD_HEAD + CELLS + "radio: {noise_figure: 7}\n", "radio.noise_figure", "noise_figure_db"),
     "unknown method": (GOOD_HEAD + CELLS + "methods: {oslbb: {}}\n", "methods.oslbb", "did you mean 'oslb'"),
     "unknown column": (GOOD_HEAD + "cells:\n  - {id: a, tx_powr_dbm: 3}\n", "cells.tx_powr_dbm", "tx_power_dbm"),
-    "duplicate cell id": (GOOD_HEAD + "cells:\n  - {id: a}\n  - {id: b}\n  - {id: a}\n", "cells.id", "duplicate id 'a'"),
+    "duplicate cell id": (
+        GOOD_HEAD + "cells:\n  - {id: a}\n  - {id: b}\n  - {id: a}\n",
+        "cells.id",
+        "duplicate id 'a'",
+    ),
     "link to unknown cell": (GOOD_HEAD + CELLS + "links:\n  - {a: a, b: zz}\n", "links.b", "unknown cell 'zz'"),
     "self link": (GOOD_HEAD + CELLS + "links:\n  - {a: a, b: a}\n", "links.b", "itself"),
     "duplicate link": (GOOD_HEAD + CELLS + "links:\n  - {a: a, b: b}\n  - {a: b, b: a}\n", "links", "twice"),
@@ -103,7 +107,11 @@ BAD = {
     "bad tier": (GOOD_HEAD + "cells:\n  - {id: a, tier: makro}\n", "cells.tier", "did you mean 'macro'"),
     "missing side table": (GOOD_HEAD + "cells: {csv: nowhere.csv}\n", "cells", "not found"),
     "x without y": (GOOD_HEAD + "cells:\n  - {id: a, x_m: 1}\n", "cells.y_m", "both"),
-    "partial column": (GOOD_HEAD + "cells:\n  - {id: a, n_prb: 50}\n  - {id: b}\n", "cells.n_prb", "missing or NaN value"),
+    "partial column": (
+        GOOD_HEAD + "cells:\n  - {id: a, n_prb: 50}\n  - {id: b}\n",
+        "cells.n_prb",
+        "missing or NaN value",
+    ),
     "no cells": (GOOD_HEAD + "cells: []\n", "cells", "no rows"),
     "bad pathloss preset": (
         GOOD_HEAD + CELLS + "radio: {tiers: {macro: {pathloss: 3gpp-makro}}}\n",
