@@ -17,25 +17,33 @@ from lbopt.instance.schema import TABLES
 
 
 def assert_same_instance(a, b) -> None:
-    assert a.name == b.name and a.seed == b.seed and a.description == b.description and a.source == b.source
+    assert a.name == b.name
+    assert a.seed == b.seed
+    assert a.description == b.description
+    assert a.source == b.source
     for table in TABLES:
         ta, tb = getattr(a, table), getattr(b, table)
         assert (ta is None) == (tb is None), table
         if ta is not None:
             pd.testing.assert_frame_equal(ta.reset_index(drop=True), tb.reset_index(drop=True), check_exact=True)
-    assert a.radio == b.radio and a.handover == b.handover and a.methods == b.methods
+    assert a.radio == b.radio
+    assert a.handover == b.handover
+    assert a.methods == b.methods
 
 
 def test_tiny_loads_with_types(tiny_path):
     inst = load_instance(tiny_path)
-    assert inst.n_cells == 7 and len(inst.links) == 12 and len(inst.users) == 5
+    assert inst.n_cells == 7
+    assert len(inst.links) == 12
+    assert len(inst.users) == 5
     assert inst.cells["n_prb"].dtype == np.int64
     assert inst.cells["prb_demand"].dtype == np.float64
     # defaults fill rows that leave out a column with a default (links.cio_db = 0, cost = 1)
     assert inst.links["cio_db"].tolist() == [0.0] * 7 + [1.5] + [0.0] * 4
     # a user with no serving cell is unattached (None), not an error
     assert inst.users["serving"].tolist() == ["c0", "c0", "c1", "c3", None]
-    assert inst.methods.oslb.beta == 0.8 and inst.handover.hysteresis_db == 2
+    assert inst.methods.oslb.beta == 0.8
+    assert inst.handover.hysteresis_db == 2
 
 
 @pytest.mark.parametrize("mode", ["inline", "csv", "parquet", "auto"])
@@ -50,7 +58,9 @@ def test_round_trip_every_table_mode(tmp_path, tiny_path, mode):
 
 def test_round_trip_melbourne_side_tables(tmp_path, melbourne_path):
     a = load_instance(melbourne_path)
-    assert a.n_cells == 125 and len(a.users) == 816 and a.source.startswith("ACMA")
+    assert a.n_cells == 125
+    assert len(a.users) == 816
+    assert a.source.startswith("ACMA")
     save_instance(a, tmp_path / "m.yaml", tables="parquet")
     assert (tmp_path / "m.users.parquet").is_file()
     assert_same_instance(a, load_instance(tmp_path / "m.yaml"))
@@ -140,7 +150,8 @@ def test_row_is_reported_for_tables(tmp_path):
     path.write_text(GOOD_HEAD + "cells:\n  - {id: a, n_prb: 5}\n  - {id: b, n_prb: 5}\n  - {id: c, n_prb: 0}\n")
     with pytest.raises(InstanceError) as info:
         load_instance(path)
-    assert info.value.row == 2 and info.value.field == "cells.n_prb"
+    assert info.value.row == 2
+    assert info.value.field == "cells.n_prb"
 
 
 def test_csv_side_table_errors_give_the_csv_line(tmp_path):
@@ -149,7 +160,9 @@ def test_csv_side_table_errors_give_the_csv_line(tmp_path):
     with pytest.raises(InstanceError) as info:
         load_instance(path)
     err = info.value
-    assert err.file.endswith("users.csv") and err.row == 1 and "line 3 of the CSV" in str(err)
+    assert err.file.endswith("users.csv")
+    assert err.row == 1
+    assert "line 3 of the CSV" in str(err)
 
 
 def test_side_table_missing_a_required_column(tmp_path):
@@ -167,7 +180,8 @@ def test_cli_refuses_bad_input_cleanly(tmp_path, verb):
     args = [args[0], str(path), *args[1:-1]]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
-    assert "duplicate id 'a'" in result.output and "Traceback" not in result.output
+    assert "duplicate id 'a'" in result.output
+    assert "Traceback" not in result.output
     assert not out.exists()
 
 

@@ -92,7 +92,7 @@ def test_projection_matches_haversine():
     p1, p2, dl = np.radians(lat[0]), np.radians(lat[2]), np.radians(lon[2] - lon[0])
     h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     d_hav = 2 * 6_371_008.8 * np.arcsin(np.sqrt(h))
-    # equirectangular vs great circle over 2 km: the error is second order, 2e-5 here; 1e-4 is the bound we claim for a city
+    # equirectangular vs great circle over 2 km: second-order error, 2e-5 here; 1e-4 bounds a city
     assert d_proj == pytest.approx(d_hav, rel=1e-4)
 
 
@@ -216,7 +216,8 @@ def test_given_serving_is_respected():
     full = user_cell_matrices(inst)
     ok = serving >= 0
     np.testing.assert_allclose(state.prb[ok], full["prb"][np.flatnonzero(ok), serving[ok]])
-    assert np.all(state.prb[~ok] == 0) and np.all(np.isnan(state.sinr_db[~ok]))
+    assert np.all(state.prb[~ok] == 0)
+    assert np.all(np.isnan(state.sinr_db[~ok]))
 
 
 @settings(max_examples=40, deadline=None)
@@ -235,7 +236,8 @@ def test_a3_condition_v2_with_antisymmetric_offsets(tiny_path):
     cio = pair_cio_matrix(inst).toarray()
     np.testing.assert_allclose(cio, -cio.T)
     i2, i3 = 2, 3
-    assert cio[i2, i3] == 1.5 and cio[i3, i2] == -1.5
+    assert cio[i2, i3] == 1.5
+    assert cio[i3, i2] == -1.5
     rsrp = np.array([[-90.0, -100, -95.0, -93.0, -120, -120, -120]])
     # user on c2 (-95): towards c3 −93 + 1.5 > −95 + 2 → enters; towards c0 −90 + 0 > −93 → enters
     entering = a3_entering(rsrp, np.array([i2]), cio, 2.0)
@@ -255,7 +257,8 @@ def test_per_cell_columns_override_tier_defaults():
     np.testing.assert_allclose(rc.noise_dbm, -174 + 10 * np.log10(np.array([25, 100]) * 180e3) + 9)
     radio = RadioConfig(tiers={"macro": TierRadio(pathloss="zou", tx_power_dbm=43.0)})
     rc = RadioCells.from_instance(inst.with_tables(radio=radio))
-    assert rc.tx_power_dbm.tolist() == [43.0, 43.0] and rc.pl_min_distance_m.tolist() == [35.0, 35.0]
+    assert rc.tx_power_dbm.tolist() == [43.0, 43.0]
+    assert rc.pl_min_distance_m.tolist() == [35.0, 35.0]
     assert set(radio.tiers) == {"macro", "micro", "pico", "femto", "small"}  # other tiers keep defaults
 
 

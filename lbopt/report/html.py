@@ -71,8 +71,9 @@ def map_figure(cells: pd.DataFrame, users: pd.DataFrame | None, serving_col: str
 
             home = cells[["x_m", "y_m"]].to_numpy()[colour[attached].astype(int)]
             segs = np.stack([users[["x_m", "y_m"]].to_numpy()[attached], home], axis=1)
-            ax.add_collection(LineCollection(segs, colors=cmap(colour[attached].astype(int) % 20), linewidths=0.4,
-                                             alpha=0.35))
+            ax.add_collection(
+                LineCollection(segs, colors=cmap(colour[attached].astype(int) % 20), linewidths=0.4, alpha=0.35)
+            )
         ax.scatter(
             users["x_m"][attached],
             users["y_m"][attached],
