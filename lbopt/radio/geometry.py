@@ -53,15 +53,16 @@ def distances_m(
     """Distances (users × cells) in metres, to the nearest periodic image when ``wraparound`` is given."""
     users_xy = np.asarray(users_xy, float)
     cells_xy = np.asarray(cells_xy, float)
-    dx = users_xy[:, None, 0] - cells_xy[None, :, 0]
-    dy = users_xy[:, None, 1] - cells_xy[None, :, 1]
-    if wraparound is None:
-        return np.hypot(dx, dy)
+    shifts = np.zeros((1, 2)) if wraparound is None else periodic_images(*wraparound)
     best = None
-    for sx, sy in periodic_images(*wraparound):
-        d = np.hypot(dx - sx, dy - sy)
-        best = d if best is None else np.minimum(best, d)
-    return best
+    for sx, sy in shifts:
+        d2 = np.subtract.outer(users_xy[:, 0], cells_xy[:, 0] + sx)
+        d2 *= d2
+        dy = np.subtract.outer(users_xy[:, 1], cells_xy[:, 1] + sy)
+        dy *= dy
+        d2 += dy
+        best = d2 if best is None else np.minimum(best, d2, out=best)
+    return np.sqrt(best, out=best)
 
 
 def point_in_hexagon(xy: np.ndarray, centre: np.ndarray, isd_m: float) -> np.ndarray:

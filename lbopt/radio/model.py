@@ -38,8 +38,11 @@ from lbopt.radio.shadowing import id_keys, shadowing_db
 CHUNK_ELEMENTS = 4_000_000
 
 
+_LN10_10 = np.log(10.0) / 10.0
+
+
 def db_to_linear(x_db: np.ndarray) -> np.ndarray:
-    return np.power(10.0, np.asarray(x_db, float) / 10.0)
+    return np.exp(np.asarray(x_db, float) * _LN10_10)
 
 
 def linear_to_db(x: np.ndarray) -> np.ndarray:
@@ -158,19 +161,46 @@ def rsrp_dbm(rx_dbm: np.ndarray, n_prb: np.ndarray) -> np.ndarray:
     return rx_dbm - 10.0 * np.log10(12.0 * n_prb)
 
 
+def _band_totals_mw(s: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Total received power per user and band (users × bands) and each column's band index (same shape as s)."""
+    band = np.broadcast_to(band, s.shape) if np.ndim(band) == 2 else np.asarray(band)
+    if band.ndim == 1:  # one band per column: a matrix product with the column → band indicator
+        n_bands = int(band.max()) + 1
+        indicator = np.zeros((len(band), n_bands))
+        indicator[np.arange(len(band)), band] = 1.0
+        return s @ indicator, np.broadcast_to(band, s.shape)
+    n_bands = int(band.max()) + 1
+    totals = np.stack([np.where(band == b, s, 0.0).sum(axis=1) for b in range(n_bands)], axis=1)
+    return totals, band
+
+
 def sinr_db(rx_dbm: np.ndarray, band: np.ndarray, noise_dbm: np.ndarray, interference_load: float) -> np.ndarray:
     """SINR (dB) of every (user, cell) from the received powers of the same users (columns = cells).
 
     ``band``, ``noise_dbm`` are per column; with candidate columns they may be 2-D (users × k).
     """
     s = db_to_linear(rx_dbm)
-    band = np.broadcast_to(band, s.shape)
-    interference = np.zeros_like(s)
-    for b in np.unique(band):
-        in_band = band == b
-        total = np.where(in_band, s, 0.0).sum(axis=1, keepdims=True)
-        interference = np.where(in_band, interference_load * (total - s), interference)
-    return linear_to_db(s / (interference + db_to_linear(noise_dbm)))
+    totals, band_full = _band_totals_mw(
+        s, np.squeeze(band, axis=0) if np.ndim(band) == 2 and np.shape(band)[0] == 1 else band
+    )
+    interference = interference_load * (np.take_along_axis(totals, band_full, axis=1) - s)
+    return linear_to_db(s / (np.maximum(interference, 0.0) + db_to_linear(noise_dbm)))
+
+
+def serving_sinr_db(
+    rx_dbm: np.ndarray, band: np.ndarray, noise_dbm: np.ndarray, interference_load: float, pick: np.ndarray
+) -> np.ndarray:
+    """SINR (dB) of each user at the column ``pick[u]`` only (−1: NaN); cheaper than :func:`sinr_db` + gather."""
+    s = db_to_linear(rx_dbm)
+    flat_band = np.squeeze(band, axis=0) if np.ndim(band) == 2 and np.shape(band)[0] == 1 else band
+    totals, band_full = _band_totals_mw(s, flat_band)
+    rows = np.arange(s.shape[0])
+    col = np.maximum(pick, 0)
+    own = s[rows, col]
+    b = band_full[rows, col]
+    noise = np.broadcast_to(noise_dbm, s.shape)[rows, col]
+    interference = interference_load * np.maximum(totals[rows, b] - own, 0.0)
+    return np.where(pick >= 0, linear_to_db(own / (interference + db_to_linear(noise))), np.nan)
 
 
 def rate_per_prb_bps(sinr: np.ndarray, radio: RadioConfig) -> np.ndarray:
@@ -301,12 +331,10 @@ def evaluate_users(
         else:
             chosen = np.asarray(serving[sl], dtype=np.int64)
             pick = _column_of(cols, chosen, rsrp.shape)
-        sinr = sinr_db(rx, cells.band[cols], cells.noise_dbm[cols], radio.interference_load)
         attached = pick >= 0
-        safe = np.maximum(pick, 0)
         out_serving[sl] = np.where(attached, chosen, -1)
-        out["rsrp"][sl] = np.where(attached, rsrp[rows, safe], np.nan)
-        out["sinr"][sl] = np.where(attached, sinr[rows, safe], np.nan)
+        out["rsrp"][sl] = np.where(attached, rsrp[rows, np.maximum(pick, 0)], np.nan)
+        out["sinr"][sl] = serving_sinr_db(rx, cells.band[cols], cells.noise_dbm[cols], radio.interference_load, pick)
         if progress is not None:
             progress(sl.stop - sl.start)
     rate = rate_per_prb_bps(out["sinr"], radio)
