@@ -312,5 +312,64 @@ def gen_sites(
         _write(inst, out, tables)
 
 
+@generate.command("drop")
+@_common
+@click.option("--base", required=True, type=click.Path(dir_okay=False), help="instance whose cells receive the users")
+@click.option("--uniform", type=int, default=0, show_default=True, help="users uniform over the layout")
+@click.option("--hotspots", type=int, default=0, show_default=True, help="number of Gaussian hotspot clusters")
+@click.option("--hotspot-users", type=int, default=0, show_default=True, help="users in the hotspots")
+@click.option("--hotspot-std", type=float, default=100.0, show_default=True, help="hotspot radius (std, m)")
+@click.option("--per-cell", type=int, default=0, show_default=True, help="users in every cell's region")
+@click.option("--busy", default="", help="comma-separated ids of busy cells")
+@click.option("--per-busy-cell", type=int, default=0, show_default=True, help="users in each busy cell's region")
+@click.option("--demand", "demand_bps", type=float, default=1e6, show_default=True)
+@click.option("--serving/--no-serving", default=True, show_default=True, help="attach users by strongest RSRP")
+def gen_drop(
+    out,
+    seed,
+    name,
+    tables,
+    base,
+    uniform,
+    hotspots,
+    hotspot_users,
+    hotspot_std,
+    per_cell,
+    busy,
+    per_busy_cell,
+    demand_bps,
+    serving,
+) -> None:
+    """Drop users on an existing layout (uniform, hotspot clusters, users per cell and per busy cell)."""
+    with _user_errors():
+        import numpy as np
+
+        from lbopt.instance.errors import InstanceError, did_you_mean
+        from lbopt.scenarios import with_serving
+        from lbopt.scenarios.users import drop_users, users_table
+
+        inst = _load(base)
+        ids = list(inst.cells["id"])
+        busy_ids = [b for b in busy.split(",") if b]
+        for b in busy_ids:
+            if b not in ids:
+                raise InstanceError(base, "--busy", f"unknown cell '{b}'{did_you_mean(b, ids)}")
+        xy = drop_users(
+            np.random.default_rng(seed),
+            inst.cells[["x_m", "y_m"]].to_numpy(),
+            uniform,
+            hotspots,
+            hotspot_users,
+            hotspot_std,
+            per_cell,
+            [ids.index(b) for b in busy_ids],
+            per_busy_cell,
+        )
+        inst = inst.with_tables(users=users_table(xy, demand_bps), seed=seed, name=name or inst.name)
+        if serving:
+            inst = with_serving(inst, "max-rsrp")
+        _write(inst, out, tables)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -203,3 +203,10 @@ def test_melbourne_copy_keeps_relative_side_tables(tmp_path, melbourne_path):
         shutil.copy(f, tmp_path / f.name)
     inst = load_instance(tmp_path / "melbourne-cbd.yaml")
     assert inst.summary()["tiers"] == {"macro": 104, "micro": 21}
+
+
+def test_huge_integer_is_refused_not_overflowed(tmp_path):
+    # found by the corruption property test: 2**63 - 512 used to overflow int64 in the cast
+    path = _write(tmp_path, GOOD_HEAD + "cells:\n  - {id: a, n_prb: 9223372036854775296}\n")
+    with pytest.raises(InstanceError, match="out of range"):
+        load_instance(path)

@@ -137,3 +137,59 @@ def test_site_import_projection_and_tiers(melbourne_path):
 def test_hexgrid_wraparound_needs_complete_rings():
     with pytest.raises(ValueError, match="complete rings"):
         hex_grid(rings=None, n_cells=10, wraparound=True)
+
+
+def test_drop_in_cells_puts_the_chosen_number_in_each_region():
+    from scipy.spatial import cKDTree
+
+    from lbopt.scenarios.users import drop_in_cells, drop_users
+
+    rng = np.random.default_rng(0)
+    sites = rng.uniform(0, 2000, size=(12, 2))
+    counts = rng.integers(0, 30, 12)
+    xy, home = drop_in_cells(rng, sites, counts)
+    np.testing.assert_array_equal(np.bincount(home, minlength=12), counts)
+    np.testing.assert_array_equal(cKDTree(sites).query(xy)[1], home)  # each user is in its cell's region
+    busy = np.array([2, 5])
+    all_xy = drop_users(
+        np.random.default_rng(1),
+        sites,
+        uniform=7,
+        hotspots=2,
+        hotspot_users=9,
+        per_cell=3,
+        busy_cells=busy,
+        per_busy_cell=40,
+    )
+    assert len(all_xy) == 7 + 9 + 10 * 3 + 2 * 40
+
+
+def test_cli_drop_on_a_layout(tmp_path):
+    runner = CliRunner()
+    base, out = tmp_path / "g.yaml", tmp_path / "u.yaml"
+    assert runner.invoke(main, ["generate", "hexgrid", "--rings", "1", "--out", str(base)]).exit_code == 0
+    res = runner.invoke(
+        main,
+        [
+            "generate",
+            "drop",
+            "--base",
+            str(base),
+            "--per-cell",
+            "4",
+            "--busy",
+            "c0",
+            "--per-busy-cell",
+            "25",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    inst = load_instance(out)
+    assert len(inst.users) == 6 * 4 + 25
+    bad = runner.invoke(
+        main, ["generate", "drop", "--base", str(base), "--busy", "c9", "--out", str(tmp_path / "x.yaml")]
+    )
+    assert bad.exit_code == 2
+    assert not (tmp_path / "x.yaml").exists()

@@ -26,6 +26,9 @@ class TableSource:
         return f" (line {row + 2} of the CSV file)" if self.kind == "csv" else ""
 
 
+_MAX_EXACT_INT = 2.0**53  # integers beyond this are not exact in float64 and no count in a network is that large
+
+
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
@@ -100,6 +103,7 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
     checks = [(~np.isfinite(arr) & present, "is not finite")]
     if spec.dtype == "int":
         checks.append((np.isfinite(arr) & (arr != np.round(arr)), "is not an integer"))
+        checks.append((np.abs(arr) > _MAX_EXACT_INT, "is out of range"))
     if spec.minimum is not None:
         low = arr <= spec.minimum if spec.minimum_exclusive else arr < spec.minimum
         checks.append((low & present, "is out of range"))

@@ -45,3 +45,73 @@ def drop_per_hex_cell(
     parts = [sample_in_hexagon(rng, int(c), centres[i], isd_m) for i, c in enumerate(counts)]
     home = np.repeat(np.arange(len(centres)), np.asarray(counts, int))
     return (np.vstack(parts) if parts else np.empty((0, 2))), home
+
+
+def drop_in_cells(
+    rng: np.random.Generator, cells_xy: np.ndarray, counts: np.ndarray, margin_m: float = 250.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``counts[i]`` users uniform over the Voronoi region of cell ``i`` (nearest-site area), for any layout.
+
+    Rejection sampling over the cells' bounding box widened by ``margin_m``; cells on the hull have their regions
+    clipped to that box.
+    """
+    from scipy.spatial import cKDTree
+
+    counts = np.asarray(counts, int)
+    lo = cells_xy.min(axis=0) - margin_m
+    hi = cells_xy.max(axis=0) + margin_m
+    tree = cKDTree(cells_xy)
+    need = counts.copy()
+    parts: list[np.ndarray] = []
+    homes: list[np.ndarray] = []
+    for _ in range(10_000):
+        if need.sum() == 0:
+            break
+        pts = rng.uniform(lo, hi, size=(max(4 * int(need.sum()), 256), 2))
+        _, nearest = tree.query(pts)
+        for i in np.flatnonzero(need):
+            mine = pts[nearest == i][: need[i]]
+            parts.append(mine)
+            homes.append(np.full(len(mine), i))
+            need[i] -= len(mine)
+    if need.sum():
+        raise RuntimeError("could not place every user; a cell's region is too small for rejection sampling")
+    xy = np.vstack(parts) if parts else np.empty((0, 2))
+    home = np.concatenate(homes) if homes else np.empty(0, int)
+    order = np.argsort(home, kind="stable")
+    return xy[order], home[order]
+
+
+def drop_users(
+    rng: np.random.Generator,
+    cells_xy: np.ndarray,
+    uniform: int = 0,
+    hotspots: int = 0,
+    hotspot_users: int = 0,
+    hotspot_std_m: float = 100.0,
+    per_cell: int = 0,
+    busy_cells: np.ndarray | None = None,
+    per_busy_cell: int = 0,
+    margin_m: float = 250.0,
+) -> np.ndarray:
+    """Positions of a user drop over a layout: uniform users, hotspot clusters and per-cell counts combined.
+
+    Parameters
+    ----------
+    uniform : users uniform over the cells' bounding box widened by ``margin_m``.
+    hotspots, hotspot_users, hotspot_std_m : ``hotspot_users`` users in ``hotspots`` Gaussian clusters centred at
+        random points of the box.
+    per_cell : users in every cell's region; ``busy_cells`` (indices) get ``per_busy_cell`` instead.
+    """
+    lo = cells_xy.min(axis=0) - margin_m
+    hi = cells_xy.max(axis=0) + margin_m
+    box = (lo[0], lo[1], hi[0], hi[1])
+    parts = [drop_uniform(rng, uniform, box)]
+    if hotspots and hotspot_users:
+        parts.append(drop_hotspots(rng, hotspot_users, drop_uniform(rng, hotspots, box), hotspot_std_m))
+    if per_cell or per_busy_cell:
+        counts = np.full(len(cells_xy), per_cell)
+        if busy_cells is not None:
+            counts[np.asarray(busy_cells, int)] = per_busy_cell
+        parts.append(drop_in_cells(rng, cells_xy, counts, margin_m)[0])
+    return np.vstack(parts)
