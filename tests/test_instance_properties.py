@@ -128,3 +128,22 @@ def test_random_corruption_is_a_clean_error_or_valid(data, tmp_path_factory):
         outcome = str(err)
     # anything else (KeyError, TypeError, ...) escapes and fails the test
     assert outcome == "valid" or outcome.startswith(str(tmp))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(list(":-[]{},#'\"\t\n x0.&*!|>%@`"))), max_size=4)
+)
+def test_random_text_edits_are_a_clean_error_or_valid(edits, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("edit")
+    text = list((Path(__file__).parents[1] / "instances" / "tiny.yaml").read_text())
+    for pos, ch in edits:
+        text[pos % len(text)] = ch
+    path = tmp / "e.yaml"
+    path.write_text("".join(text))
+    outcome = "valid"
+    try:
+        load_instance(path)
+    except InstanceError as err:
+        outcome = str(err)
+    assert outcome == "valid" or outcome.startswith(str(tmp))

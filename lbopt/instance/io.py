@@ -129,7 +129,8 @@ def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableS
         text_cols = {c: str for c, s in column_specs()[table].items() if s.is_text}
         try:
             if kind == "csv":
-                df = pd.read_csv(side, dtype=text_cols, keep_default_na=True)
+                # only an empty field is missing: ids such as "NA" or "NULL" stay text
+                df = pd.read_csv(side, dtype=text_cols, keep_default_na=False, na_values=[""])
             else:
                 df = pd.read_parquet(side)
         except Exception as exc:  # the readers raise many types; all mean "not a readable table"
