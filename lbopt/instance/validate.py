@@ -50,8 +50,19 @@ def check_columns(table: str, df: pd.DataFrame, src: TableSource) -> None:
             raise InstanceError(src.file, f"{table}.{spec.column}", f"required column '{spec.column}' is missing")
 
 
+def _is_text(values: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+
+
 def _missing(values: pd.Series) -> np.ndarray:
-    return values.isna().to_numpy() | values.map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy()
+    """Missing: NA, or a blank string (vectorised; object columns of other types are checked element-wise)."""
+    missing = values.isna().to_numpy().copy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        if _is_text(values):
+            missing |= (values.astype(object).str.strip() == "").fillna(False).to_numpy(dtype=bool)
+        else:
+            missing |= values.map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
+    return missing
 
 
 def check_present(spec: ColumnSpec, values: pd.Series, src: TableSource) -> None:
@@ -92,7 +103,10 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
     numbers = pd.to_numeric(values, errors="coerce")
     bad_parse = numbers.isna().to_numpy() & ~values.isna().to_numpy()
     # bools parse as numbers in pandas; a boolean where a quantity is expected is a mistake
-    bad_parse |= values.map(lambda v: isinstance(v, bool)).to_numpy()
+    if values.dtype == bool:
+        bad_parse |= True
+    elif values.dtype == object:
+        bad_parse |= values.map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
     if bad_parse.any():
         row = _first(bad_parse)
         raise InstanceError(
@@ -121,6 +135,12 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
 
 
 def _as_text(values: pd.Series) -> pd.Series:
+    """Identifiers as Python ``str`` (``None`` when missing); integral numbers lose their ``.0``."""
+    if _is_text(values):  # the common, large case (CSV/Parquet with dtype str): vectorised
+        text = values.astype(object).where(values.notna(), None)
+        stripped = text.str.strip()
+        return stripped.where(stripped.notna() & (stripped != ""), None).astype(object).rename(values.name)
+
     def conv(v: object) -> str | None:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return None
