@@ -89,7 +89,12 @@ def check(file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--method", "-m", required=True, help="method name (see `lbopt check FILE`)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-def solve(file: str, method: str, out_dir: str | None) -> None:
+@click.option("--engine", default=None, help="solver engine (oslb: auto, highs, pyomo, ortools, networkx)")
+@click.option("--target", type=click.Choice(["equal-prb", "equal-utilisation"]), default=None, help="oslb target")
+@click.option("--beta", type=float, default=None, help="oslb: share of edge-user PRBs that can move (0, 1]")
+@click.option("--integral/--fractional", default=None, help="oslb: integral targets (largest remainder)")
+@click.option("--export", type=click.Path(dir_okay=False), default=None, help="oslb: write the model as .mps or .lp")
+def solve(file: str, method: str, out_dir: str | None, **params) -> None:
     """Solve an instance with one method; write result.json and CSV tables."""
     with _user_errors():
         instance = _load(file)
@@ -101,8 +106,9 @@ def solve(file: str, method: str, out_dir: str | None) -> None:
 
             _fail(f"unknown method '{method}'{did_you_mean(method, METHODS)}; available: {', '.join(METHODS)}")
         n = len(instance.users) if instance.users is not None else 0
+        given = {k: v for k, v in params.items() if v is not None}
         with _progress(n, f"{method}: users") as advance:
-            result = run(instance, method, progress=advance)
+            result = run(instance, method, progress=advance, **given)
     result.extra.setdefault("instance_summary", instance.summary())
     from lbopt.result import write_result
 

@@ -60,6 +60,16 @@ class Instance:
         index = pd.Index(self.cells["id"])
         return index.get_indexer(pd.Series(ids, dtype=object))
 
+    def prb_capacity(self) -> np.ndarray:
+        """PRBs each cell can serve: ``prb_capacity``, else ``n_prb``, else its tier's default carrier size."""
+        cells = self.cells
+        if "prb_capacity" in cells:
+            return cells["prb_capacity"].to_numpy(float)
+        if "n_prb" in cells:
+            return cells["n_prb"].to_numpy(float)
+        tiers = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
+        return np.array([self.radio.tiers[t].n_prb for t in tiers], float)
+
     def with_tables(self, **tables: Any) -> Instance:
         """A copy with some tables replaced."""
         return replace(self, **tables)

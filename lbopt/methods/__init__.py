@@ -30,6 +30,7 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
     "users": ("a users table", lambda i: i.users is not None and len(i.users) > 0),
     "geometry": ("cell positions (cells.x_m, cells.y_m)", lambda i: i.has_geometry),
     "serving": ("users.serving (the current association)", lambda i: i.users is not None and "serving" in i.users),
+    "cell-demand": ("cells.prb_demand", lambda i: "prb_demand" in i.cells),
     "cell-loads": (
         "users with serving cells, or cells.prb_demand",
         lambda i: (i.users is not None and "serving" in i.users and i.has_geometry) or "prb_demand" in i.cells,
@@ -41,6 +42,12 @@ METHODS: dict[str, MethodSpec] = {
     for spec in [
         MethodSpec(
             "none", "lbopt.methods.baselines:run_none", ("cell-loads",), "no balancing: the current association"
+        ),
+        MethodSpec(
+            "oslb",
+            "lbopt.oslb.method:run_oslb",
+            ("cell-demand",),
+            "OSLB: min-cost flow plan of PRB handovers (Jia et al. 2014, eq. 10)",
         ),
         MethodSpec(
             "max-rsrp",
@@ -66,4 +73,11 @@ def solve(instance: Instance, method: str, **params) -> Result:
     missing = missing_requirements(instance, method)
     if missing:
         raise ValueError(f"method '{method}' cannot run on instance '{instance.name}': it needs {', '.join(missing)}")
-    return METHODS[method].load()(instance, **params)
+    func = METHODS[method].load()
+    import inspect
+
+    accepted = inspect.signature(func).parameters
+    unknown = [k for k in params if k not in accepted]
+    if unknown:
+        raise ValueError(f"method '{method}' does not take {', '.join('--' + k for k in unknown)}")
+    return func(instance, **params)

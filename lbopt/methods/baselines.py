@@ -21,19 +21,9 @@ from lbopt.radio.model import UserRadio, current_serving, evaluate_users
 from lbopt.result import Result
 
 
-def _capacity(instance: Instance) -> np.ndarray:
-    cells = instance.cells
-    if "prb_capacity" in cells:
-        return cells["prb_capacity"].to_numpy(float)
-    if "n_prb" in cells:
-        return cells["n_prb"].to_numpy(float)
-    tiers = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
-    return np.array([instance.radio.tiers[t].n_prb for t in tiers], float)
-
-
 def _cell_table(instance: Instance, prb: dict[str, np.ndarray], users: dict[str, np.ndarray]) -> pd.DataFrame:
     cells = instance.cells
-    cap = _capacity(instance)
+    cap = instance.prb_capacity()
     table = pd.DataFrame({"id": cells["id"]})
     for col in ("tier", "parent", "x_m", "y_m"):
         if col in cells:

@@ -14,8 +14,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import Delaunay
 
+from lbopt.graph import delaunay_pairs
 from lbopt.instance.errors import InstanceError
 from lbopt.instance.model import Instance
 from lbopt.radio.geometry import distances_m, project_lonlat
@@ -57,13 +57,6 @@ def infer_tier(names: pd.Series, patterns: dict[str, str] = TIER_PATTERNS) -> np
     return tier
 
 
-def delaunay_links(xy: np.ndarray) -> np.ndarray:
-    """Unique edges (i < j) of the Delaunay triangulation (joggled, so co-located sites do not break it)."""
-    simplices = Delaunay(xy, qhull_options="QJ").simplices
-    edges = np.vstack([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]])
-    return np.unique(np.sort(edges, axis=1), axis=0)
-
-
 def neighbour_pairs(
     xy: np.ndarray,
     rule: Literal["delaunay", "distance", "radius"],
@@ -71,7 +64,7 @@ def neighbour_pairs(
     radius_m: np.ndarray | None = None,
 ) -> np.ndarray:
     if rule == "delaunay":
-        return delaunay_links(xy)
+        return delaunay_pairs(xy)
     d = distances_m(xy, xy)
     if rule == "distance":
         adj = d < max_distance_m

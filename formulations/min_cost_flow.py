@@ -1,0 +1,409 @@
+"""Load balancing as a minimum-cost flow between cells (Jia et al. 2014, eq. 10).
+
+Nodes are cells; an arc (i, j) carries ``x_ij`` PRBs of traffic handed over from cell i to cell j, with capacity
+``c_ij`` and cost ``w_ij`` per PRB. Each cell has a supply ``s_i = P_i − T_i`` (PRB demand minus its target):
+sources (``s_i > 0``) send their surplus, sinks (``s_i < 0``) absorb their deficit::
+
+    min  Σ_(i,j) w_ij x_ij
+    s.t. Σ_j x_ij − Σ_j x_ji = s_i      for every cell i         (flow conservation, eq. 10)
+         0 ≤ x_ij ≤ c_ij                for every arc (i, j)
+
+With the paper's virtual source S (an arc S → i of capacity s_i per source) and sink T (j → T of capacity −s_j
+per sink), eq. 10 is feasible iff the maximum S–T flow equals the total surplus Σ_{s_i>0} s_i (NOTES §1.4).
+When it is not, every engine here solves the **min-cost maximum flow** instead: it routes the maximum S–T flow,
+and among maximum flows the cheapest; the surplus left at each source is reported (``status = partial``).
+
+Engines (a registry, all returning :class:`FlowSolution`):
+
+``highs``  highspy's matrix API (the LP built as one sparse CSC matrix); fractional data; the default.
+``pyomo``  the declarative reference: a Pyomo model built from the arc arrays, solved by HiGHS.
+``ortools`` OR-Tools' ``SimpleMinCostFlow`` (network simplex on integers): integer data only — fractional
+           supplies or capacities are refused, never rounded silently (scale or use integral targets).
+``networkx`` ``max_flow_min_cost`` (an independent reference for tests; slow; integer data only, as its
+           network simplex can fail on floats).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from formulations.status import SolverFacts, Status
+
+#: flows below this (PRBs) are zero; supplies balance when |Σ s_i| is below it
+FLOW_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class FlowProblem:
+    """A min-cost flow instance as arrays (arcs are directed; both directions of a link are two arcs)."""
+
+    n_nodes: int
+    tail: np.ndarray
+    head: np.ndarray
+    capacity: np.ndarray  # may hold np.inf
+    cost: np.ndarray
+    supply: np.ndarray  # per node, Σ = 0
+
+    def __post_init__(self) -> None:
+        m = len(self.tail)
+        if not (len(self.head) == len(self.capacity) == len(self.cost) == m):
+            raise ValueError("tail, head, capacity and cost must have one entry per arc")
+        if len(self.supply) != self.n_nodes:
+            raise ValueError("supply must have one entry per node")
+        if m and (self.tail.min() < 0 or self.head.max() >= self.n_nodes or np.any(self.tail == self.head)):
+            raise ValueError("arcs must join two different existing nodes")
+        if np.any(self.capacity < 0) or np.any(np.isnan(self.capacity)) or np.any(~np.isfinite(self.cost)):
+            raise ValueError("capacities must be >= 0 and costs finite")
+        if abs(float(np.sum(self.supply))) > FLOW_TOL * max(1.0, float(np.abs(self.supply).sum())):
+            raise ValueError(f"supplies must sum to zero (sum = {np.sum(self.supply):.6g})")
+
+    @property
+    def n_arcs(self) -> int:
+        return len(self.tail)
+
+    @property
+    def required(self) -> float:
+        """Total surplus that a balanced solution moves: Σ_{s_i > 0} s_i."""
+        return float(self.supply[self.supply > 0].sum())
+
+    def incidence(self) -> sp.csc_matrix:
+        """Node–arc incidence matrix (n × m): +1 at the tail, −1 at the head of every arc."""
+        m = self.n_arcs
+        rows = np.concatenate([self.tail, self.head])
+        cols = np.concatenate([np.arange(m), np.arange(m)])
+        vals = np.concatenate([np.ones(m), -np.ones(m)])
+        return sp.csc_matrix((vals, (rows, cols)), shape=(self.n_nodes, m))
+
+
+@dataclass
+class FlowSolution:
+    """Optimal (or maximal, when the balance is out of reach) flow.
+
+    ``routed`` is the surplus moved (the S–T flow), ``unmet_supply[i]`` the surplus left at node i and
+    ``unmet_demand[j]`` the deficit left at node j.
+    """
+
+    status: Status
+    flow: np.ndarray
+    objective: float
+    routed: float
+    required: float
+    unmet_supply: np.ndarray
+    unmet_demand: np.ndarray
+    facts: SolverFacts
+
+    @property
+    def unmet(self) -> float:
+        return float(self.unmet_supply.sum())
+
+
+def _finish(problem: FlowProblem, flow: np.ndarray, facts: SolverFacts) -> FlowSolution:
+    """Status, objective and unmet amounts recomputed from the flow itself (not trusted from the solver)."""
+    flow = np.where(np.abs(flow) < FLOW_TOL, 0.0, flow)
+    net_out = np.bincount(problem.tail, flow, problem.n_nodes) - np.bincount(problem.head, flow, problem.n_nodes)
+    residual = problem.supply - net_out  # > 0: surplus left at a source; < 0: deficit left at a sink
+    unmet_supply = np.where(problem.supply > 0, np.clip(residual, 0, None), 0.0)
+    unmet_demand = np.where(problem.supply < 0, np.clip(-residual, 0, None), 0.0)
+    unmet_supply[unmet_supply < FLOW_TOL] = 0.0
+    unmet_demand[unmet_demand < FLOW_TOL] = 0.0
+    required = problem.required
+    routed = required - float(unmet_supply.sum())
+    partial = unmet_supply.sum() > FLOW_TOL * max(1.0, required)
+    return FlowSolution(
+        status=Status.PARTIAL if partial else Status.OPTIMAL,
+        flow=flow,
+        objective=float(problem.cost @ flow),
+        routed=routed,
+        required=required,
+        unmet_supply=unmet_supply,
+        unmet_demand=unmet_demand,
+        facts=facts,
+    )
+
+
+def _augmented_lp(problem: FlowProblem) -> tuple[sp.csc_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Arcs plus S → source and sink → T arcs; rows are flow conservation (= 0) at every cell.
+
+    Returns the constraint matrix, column upper bounds, the costs, and the column indices of the S and T arcs.
+    """
+    src = np.flatnonzero(problem.supply > 0)
+    snk = np.flatnonzero(problem.supply < 0)
+    a = problem.incidence()
+    n, m = problem.n_nodes, problem.n_arcs
+    s_cols = sp.csc_matrix((-np.ones(len(src)), (src, np.arange(len(src)))), shape=(n, len(src)))
+    t_cols = sp.csc_matrix((np.ones(len(snk)), (snk, np.arange(len(snk)))), shape=(n, len(snk)))
+    matrix = sp.hstack([a, s_cols, t_cols], format="csc")
+    upper = np.concatenate([problem.capacity, problem.supply[src], -problem.supply[snk]])
+    cost = np.concatenate([problem.cost, np.zeros(len(src) + len(snk))])
+    s_idx = m + np.arange(len(src))
+    return matrix, upper, cost, s_idx, np.arange(m + len(src), matrix.shape[1])
+
+
+def _highs_model(matrix: sp.csc_matrix, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray):
+    import highspy
+
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = matrix.shape[1]
+    lp.num_row_ = matrix.shape[0]
+    lp.col_cost_ = cost
+    lp.col_lower_ = lower
+    lp.col_upper_ = np.where(np.isfinite(upper), upper, inf)
+    lp.row_lower_ = np.zeros(matrix.shape[0])
+    lp.row_upper_ = np.zeros(matrix.shape[0])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    lp.a_matrix_.num_col_ = matrix.shape[1]
+    lp.a_matrix_.num_row_ = matrix.shape[0]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    return h
+
+
+def highs_model(problem: FlowProblem):
+    """The balanced model (all surplus routed) as a :class:`highspy.Highs` object, e.g. to write MPS/LP files."""
+    matrix, upper, cost, s_idx, _ = _augmented_lp(problem)
+    lower = np.zeros(matrix.shape[1])
+    lower[s_idx] = upper[s_idx]
+    return _highs_model(matrix, lower, upper, cost)
+
+
+def solve_highs(problem: FlowProblem) -> FlowSolution:
+    """Min-cost (maximum) flow with highspy's matrix API.
+
+    One LP when the balance is reachable (S arcs fixed at their capacity); otherwise two more: the maximum
+    S–T flow F*, then the cheapest flow routing F*.
+    """
+    import highspy
+
+    t0 = time.perf_counter()
+    matrix, upper, cost, s_idx, _ = _augmented_lp(problem)
+    lower = np.zeros(matrix.shape[1])
+    lower[s_idx] = upper[s_idx]
+    h = _highs_model(matrix, lower, upper, cost)
+    build = time.perf_counter() - t0
+    h.run()
+    status = h.getModelStatus()
+    phases = 1
+    max_flow = problem.required
+    if status == highspy.HighsModelStatus.kInfeasible:
+        phases = 3
+        n_cols = matrix.shape[1]
+        h.changeColsBounds(len(s_idx), s_idx.astype(np.int32), np.zeros(len(s_idx)), upper[s_idx])
+        h.changeColsCost(
+            n_cols, np.arange(n_cols, dtype=np.int32), np.where(np.isin(np.arange(n_cols), s_idx), -1.0, 0.0)
+        )
+        h.run()
+        _check(h, highspy, "maximum flow")
+        max_flow = float(np.asarray(h.getSolution().col_value)[s_idx].sum())
+        h.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
+        slack = 1e-9 * max(1.0, max_flow)  # HiGHS keeps rows within 1e-7 anyway
+        h.addRow(max_flow - slack, highspy.kHighsInf, len(s_idx), s_idx.astype(np.int32), np.ones(len(s_idx)))
+        h.run()
+    _check(h, highspy, "min-cost flow")
+    x = np.asarray(h.getSolution().col_value)[: problem.n_arcs]
+    facts = SolverFacts(
+        name="highs",
+        version=_highs_version(highspy),
+        time_s=time.perf_counter() - t0 - build,
+        build_time_s=build,
+        gap=0.0,
+        extra={"lp_solves": phases, "max_flow": max_flow},
+    )
+    return _finish(problem, x, facts)
+
+
+def _highs_version(highspy) -> str:
+    try:
+        return highspy.Highs().version()
+    except AttributeError:  # older bindings
+        return getattr(highspy, "__version__", "unknown")
+
+
+def _check(h, highspy, what: str) -> None:
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"HiGHS could not solve the {what} LP: {h.modelStatusToString(status)}")
+
+
+def solve_pyomo(problem: FlowProblem) -> FlowSolution:
+    """The declarative reference: eq. 10 with virtual source/sink arcs as a Pyomo model, solved by HiGHS.
+
+    Built from the arc arrays: the node balance of cell i is a ``LinearExpression`` over the precomputed CSR
+    rows of the incidence matrix (no search over arcs per node).
+    """
+    import pyomo.environ as pyo
+    from pyomo.contrib.solver.common.factory import SolverFactory
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
+    t0 = time.perf_counter()
+    matrix, upper, cost, s_idx, _ = _augmented_lp(problem)
+    rows = matrix.tocsr()
+    n_cols = matrix.shape[1]
+    m = pyo.ConcreteModel(name="oslb_min_cost_flow")
+    m.ARCS = pyo.RangeSet(0, n_cols - 1)
+    m.CELLS = pyo.RangeSet(0, problem.n_nodes - 1)
+    m.flow = pyo.Var(m.ARCS, domain=pyo.NonNegativeReals)
+    for a in np.flatnonzero(np.isfinite(upper)):
+        m.flow[int(a)].setub(float(upper[a]))
+    flows = [m.flow[a] for a in range(n_cols)]
+
+    def balance(model, i):
+        lo, hi = rows.indptr[i], rows.indptr[i + 1]
+        return (
+            LinearExpression(
+                constant=0.0,
+                linear_coefs=rows.data[lo:hi].tolist(),
+                linear_vars=[flows[j] for j in rows.indices[lo:hi]],
+            )
+            == 0.0
+        )
+
+    m.balance = pyo.Constraint(m.CELLS, rule=balance)
+    m.routed = pyo.Expression(
+        expr=LinearExpression(constant=0.0, linear_coefs=[1.0] * len(s_idx), linear_vars=[flows[j] for j in s_idx])
+    )
+    m.cost = pyo.Objective(
+        expr=LinearExpression(constant=0.0, linear_coefs=cost.tolist(), linear_vars=flows), sense=pyo.minimize
+    )
+    build = time.perf_counter() - t0
+    opt = SolverFactory("highs")
+    for j in s_idx:  # balanced model: every source sends its whole surplus
+        m.flow[int(j)].setlb(float(upper[j]))
+    res = opt.solve(m, raise_exception_on_nonoptimal_result=False, load_solutions=False)
+    lp_solves = 1
+    if str(res.solution_status) != "SolutionStatus.optimal":  # balance out of reach: maximum flow first
+        for j in s_idx:
+            m.flow[int(j)].setlb(0.0)
+        m.cost.deactivate()
+        m.max_flow = pyo.Objective(expr=m.routed, sense=pyo.maximize)
+        res = opt.solve(m)
+        max_flow = pyo.value(m.routed)
+        m.max_flow.deactivate()
+        m.cost.activate()
+        m.keep = pyo.Constraint(expr=m.routed >= max_flow - 1e-9 * max(1.0, max_flow))
+        res = opt.solve(m)
+        lp_solves = 3
+    else:
+        res.solution_loader.load_vars()
+    x = np.array([pyo.value(m.flow[a]) for a in range(problem.n_arcs)], dtype=float)
+    facts = SolverFacts(
+        name="pyomo+highs",
+        version=".".join(map(str, res.solver_version)) if res.solver_version else None,
+        time_s=time.perf_counter() - t0 - build,
+        build_time_s=build,
+        gap=0.0,
+        extra={"lp_solves": lp_solves},
+    )
+    return _finish(problem, x, facts)
+
+
+def _as_int(values: np.ndarray, what: str) -> np.ndarray:
+    finite = values[np.isfinite(values)]
+    if np.any(np.abs(finite - np.round(finite)) > 1e-9):
+        raise ValueError(
+            f"this min-cost flow engine needs integer {what}; got fractional values — use integral targets "
+            "(integral=True) or the 'highs' engine"
+        )
+    return np.where(np.isfinite(values), np.round(values), 0).astype(np.int64)
+
+
+def solve_ortools(problem: FlowProblem) -> FlowSolution:
+    """OR-Tools' ``SimpleMinCostFlow``: ``solve_max_flow_with_min_cost`` on integer data."""
+    try:
+        from ortools.graph.python import min_cost_flow
+    except ImportError:
+        raise ImportError("engine 'ortools' needs OR-Tools: pip install 'lbopt[ortools]'") from None
+    import ortools
+
+    t0 = time.perf_counter()
+    supply = _as_int(problem.supply, "supplies")
+    big = int(np.abs(supply).sum()) + 1  # no arc can usefully carry more than all the surplus
+    capacity = _as_int(np.where(np.isfinite(problem.capacity), problem.capacity, big), "capacities")
+    cost = _as_int(problem.cost, "costs")
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(problem.tail, problem.head, np.minimum(capacity, big), cost)
+    smcf.set_nodes_supplies(np.arange(problem.n_nodes), supply)
+    build = time.perf_counter() - t0
+    status = smcf.solve_max_flow_with_min_cost()
+    if status != smcf.OPTIMAL:
+        raise RuntimeError(f"OR-Tools min-cost flow ended with status {status}")
+    x = smcf.flows(np.arange(problem.n_arcs)).astype(float)
+    facts = SolverFacts(
+        name="ortools",
+        version=ortools.__version__,
+        time_s=time.perf_counter() - t0 - build,
+        build_time_s=build,
+        gap=0.0,
+        extra={"max_flow": int(smcf.maximum_flow())},
+    )
+    return _finish(problem, x, facts)
+
+
+def solve_networkx(problem: FlowProblem) -> FlowSolution:
+    """networkx ``max_flow_min_cost`` on the graph with virtual source and sink (reference engine)."""
+    import networkx as nx
+
+    t0 = time.perf_counter()
+    supply = _as_int(problem.supply, "supplies")
+    capacity = np.where(np.isfinite(problem.capacity), problem.capacity, np.inf)
+    _as_int(capacity, "capacities")
+    g = nx.DiGraph()
+    g.add_nodes_from(range(problem.n_nodes))
+    src, snk = "S", "T"
+    for k, (i, j) in enumerate(zip(problem.tail.tolist(), problem.head.tolist(), strict=True)):
+        attrs = {"weight": problem.cost[k].item(), "arc": k}
+        if np.isfinite(capacity[k]):
+            attrs["capacity"] = int(capacity[k])
+        if g.has_edge(i, j):
+            raise ValueError("networkx engine: parallel arcs are not supported")
+        g.add_edge(i, j, **attrs)
+    for i in np.flatnonzero(supply > 0):
+        g.add_edge(src, int(i), capacity=int(supply[i]), weight=0)
+    for j in np.flatnonzero(supply < 0):
+        g.add_edge(int(j), snk, capacity=int(-supply[j]), weight=0)
+    g.add_nodes_from([src, snk])
+    build = time.perf_counter() - t0
+    flow_dict = nx.max_flow_min_cost(g, src, snk)
+    x = np.array([flow_dict[i][j] for i, j in zip(problem.tail.tolist(), problem.head.tolist(), strict=True)], float)
+    facts = SolverFacts(
+        name="networkx", version=nx.__version__, time_s=time.perf_counter() - t0 - build, build_time_s=build, gap=0.0
+    )
+    return _finish(problem, x, facts)
+
+
+ENGINES: dict[str, Callable[[FlowProblem], FlowSolution]] = {
+    "highs": solve_highs,
+    "pyomo": solve_pyomo,
+    "ortools": solve_ortools,
+    "networkx": solve_networkx,
+}
+
+
+def solve_min_cost_flow(problem: FlowProblem, engine: str = "highs") -> FlowSolution:
+    """Solve with the named engine (see the module docstring)."""
+    if engine not in ENGINES:
+        raise KeyError(f"unknown flow engine '{engine}'; available: {sorted(ENGINES)}")
+    if problem.n_arcs == 0 or problem.required == 0:  # nothing can or need move: the zero flow, no solver
+        facts = SolverFacts(name=engine, time_s=0.0, gap=0.0, extra={"trivial": True})
+        return _finish(problem, np.zeros(problem.n_arcs), facts)
+    return ENGINES[engine](problem)
+
+
+def chain_closed_form(demand: np.ndarray, target: float) -> np.ndarray:
+    """Transfers between consecutive cells of a row (NOTES eq. 9), with ``S_i = Σ_{k ≤ i} P_k``.
+
+    Returns ``y`` of length N − 1 with ``y[i] = S_{i+1} − (i+1)·T`` (0-based): positive means the amount moved
+    from cell i to cell i + 1, negative from i + 1 to i; then ``x_{i,i+1} = max(y, 0)``, ``x_{i+1,i} = max(−y, 0)``.
+    """
+    demand = np.asarray(demand, float)
+    k = np.arange(1, len(demand))
+    return np.cumsum(demand)[:-1] - k * target

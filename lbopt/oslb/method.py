@@ -1,0 +1,114 @@
+"""The ``oslb`` method: the optimal flow plan and, on user-level instances, the OSLB handover procedure.
+
+Cell-level instances (``cells.prb_demand``, ``links`` capacities) get the certified min-cost flow plan of eq. 10.
+``result.json`` follows the contract: ``objective`` = total cost of the handed-over PRBs, ``flows`` =
+``[{from, to, prb}]``, ``metrics.transferred_prb`` (Σ flows), ``metrics.unmet_prb`` (surplus the links could not
+move), loads before/after as utilisation ``P_i / C_i``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from formulations.min_cost_flow import highs_model
+from lbopt.instance.model import Instance
+from lbopt.metrics import load_metrics
+from lbopt.oslb.cell_level import CellPlan, plan_cell_level
+from lbopt.oslb.targets import Target
+from lbopt.result import Result
+
+
+def flows_table(instance: Instance, plan: CellPlan) -> pd.DataFrame:
+    """Arcs that carry flow, as cell ids: ``from, to, prb``."""
+    ids = instance.cells["id"].to_numpy(object)
+    x = plan.solution.flow
+    used = x > 0
+    return pd.DataFrame({"from": ids[plan.problem.tail[used]], "to": ids[plan.problem.head[used]], "prb": x[used]})
+
+
+def cells_table(instance: Instance, plan: CellPlan) -> pd.DataFrame:
+    p, x, n = plan.problem, plan.solution.flow, plan.problem.n_nodes
+    after = plan.demand_after()
+    table = pd.DataFrame({"id": instance.cells["id"]})
+    for col in ("tier", "parent", "x_m", "y_m"):
+        if col in instance.cells:
+            table[col] = instance.cells[col]
+    table["component"] = plan.component
+    table["prb_capacity"] = plan.capacity
+    table["prb_before"] = plan.demand
+    table["prb_target"] = plan.target
+    table["prb_out"] = np.bincount(p.tail, x, n)
+    table["prb_in"] = np.bincount(p.head, x, n)
+    table["prb_after"] = after
+    table["unmet_prb"] = plan.solution.unmet_supply
+    table["load_before"] = plan.demand / plan.capacity
+    table["load_after"] = after / plan.capacity
+    return table
+
+
+def plan_metrics(plan: CellPlan) -> dict[str, float]:
+    sol = plan.solution
+    metrics = {
+        "transferred_prb": float(sol.flow.sum()),
+        "unmet_prb": sol.unmet,
+        "required_prb": sol.required,
+        "routed_prb": sol.routed,
+        "components": int(plan.component.max()) + 1 if len(plan.component) else 0,
+    }
+    metrics.update(load_metrics(plan.demand / plan.capacity, "before"))
+    metrics.update(load_metrics(plan.demand_after() / plan.capacity, "after"))
+    return metrics
+
+
+def export_model(plan: CellPlan, path: str | Path) -> Path:
+    """Write the balanced flow LP (eq. 10 with virtual source and sink) as MPS or LP, by the file's suffix."""
+    path = Path(path)
+    if path.suffix.lower() not in (".mps", ".lp"):
+        raise ValueError(f"--export wants a .mps or .lp file, got '{path.name}'")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    highs_model(plan.problem).writeModel(str(path))
+    return path
+
+
+def run_oslb(
+    instance: Instance,
+    progress: Callable[[int], None] | None = None,
+    engine: str = "auto",
+    target: Target | None = None,
+    beta: float | None = None,
+    integral: bool = False,
+    export: str | None = None,
+) -> Result:
+    """Solve OSLB's flow plan on a cell-level instance (see the module docstring)."""
+    t0 = time.perf_counter()
+    plan = plan_cell_level(instance, target=target, beta=beta, integral=integral, engine=engine)
+    extra: dict = {
+        "level": "cell",
+        "target": target or instance.methods.oslb.target,
+        "integral": integral,
+    }
+    if export:
+        extra["exported_model"] = str(export_model(plan, export))
+    sol = plan.solution
+    sol.facts.extra["total_time_s"] = time.perf_counter() - t0
+    if sol.unmet > 0:
+        extra["message"] = (
+            f"the balanced state is out of reach: the links can move {sol.routed:.6g} of the {sol.required:.6g} "
+            f"surplus PRBs; the plan is the cheapest maximum flow and {sol.unmet:.6g} PRBs stay unmet"
+        )
+    return Result(
+        instance=instance.name,
+        method="oslb",
+        status=sol.status,
+        objective=sol.objective,
+        solver=sol.facts,
+        cells=cells_table(instance, plan),
+        metrics=plan_metrics(plan),
+        tables={"flows": flows_table(instance, plan)},
+        extra=extra,
+    )
