@@ -93,7 +93,7 @@ def test_chain_closed_form_equals_lp_optimum(demand):
     p = np.array(demand)
     n = len(p)
     a = np.arange(n - 1)
-    problem, targets, _ = flow_problem(
+    problem, _, _ = flow_problem(
         p, np.ones(n), a, a + 1, np.full(n - 1, np.inf), np.full(n - 1, np.inf), np.ones(n - 1)
     )
     y = chain_closed_form(p, p.mean())
