@@ -1,0 +1,157 @@
+"""Cell individual offsets (CIOs) that make the A3 event execute a planned set of handovers, as an LP.
+
+A3 in lbopt's reading (NOTES §1.5, V2): a user served by cell i enters the event towards j when
+``RSRP_j + O_ij > RSRP_i + Hys``, with antisymmetric pair offsets ``O_ji = −O_ij``. One variable per neighbour
+link ``o_l = O_ab`` (so ``O_ba = −o_l``) within ``[o_min_l, o_max_l]``.
+
+Each requirement ``r`` concerns one link ``l_r`` seen from one side ``σ_r ∈ {+1, −1}`` (``σ_r o_l`` is the offset
+the user's serving cell applies towards the other cell) and a gap ``g_r = RSRP_serving + Hys − RSRP_other``:
+
+* **move** (the user is planned to hand over):  ``σ_r o_l ≥ g_r + margin``   (A3 holds, with a margin);
+* **stay** (the user must not hand over there): ``σ_r o_l ≤ g_r − margin``   (A3 fails, with a margin).
+
+Exact problem: ``min Σ_l |o_l − o⁰_l|`` subject to every requirement and the bounds (the change from the current
+offsets ``o⁰``; with ``o⁰ = 0``, the total |CIO|). When no exact setting exists, the soft problem is solved
+lexicographically: first the least total violation ``V* = min Σ_r s_r`` with slacks ``s_r ≥ 0`` on every
+requirement, then the least change among settings with ``Σ s_r ≤ V*``; the requirements with ``s_r > 0`` are
+the users that deviate from the plan. Both are LPs (|·| by the usual split ``o − o⁰ = p − q``, ``p, q ≥ 0``),
+solved with highspy's matrix API.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from formulations.status import SolverFacts, Status
+
+#: slacks below this (dB) are not violations
+VIOLATION_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class CioProblem:
+    """Requirements on ``n_links`` pair offsets (see the module docstring)."""
+
+    n_links: int
+    link: np.ndarray  # per requirement: link index
+    side: np.ndarray  # per requirement: +1 or −1
+    gap_db: np.ndarray  # per requirement: RSRP_serving + Hys − RSRP_other
+    move: np.ndarray  # per requirement: True = must enter A3, False = must not
+    lower_db: np.ndarray  # per link
+    upper_db: np.ndarray  # per link
+    current_db: np.ndarray | None = None  # per link; zeros when None
+    margin_db: float = 0.1
+
+    def bound_row(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each requirement as ``lo ≤ σ o_l ≤ hi``."""
+        inf = np.inf
+        lo = np.where(self.move, self.gap_db + self.margin_db, -inf)
+        hi = np.where(self.move, inf, self.gap_db - self.margin_db)
+        return lo, hi
+
+
+@dataclass
+class CioSolution:
+    status: Status  # optimal (exact), feasible (soft: deviations), infeasible never (soft always solves)
+    offsets_db: np.ndarray  # per link, O_ab
+    violation_db: np.ndarray  # per requirement, ≥ 0
+    objective: float  # Σ |o − o⁰|
+    exact: bool
+    facts: SolverFacts
+
+    @property
+    def deviating(self) -> np.ndarray:
+        """Indices of the requirements the offsets do not meet."""
+        return np.flatnonzero(self.violation_db > VIOLATION_TOL)
+
+
+def _lp(problem: CioProblem, soft: bool):
+    """Columns: o (L), p (L), q (L)[, s (R)]; rows: o − p + q = o⁰ (L), σ o ± s within bounds (R)."""
+    import highspy
+
+    n, r = problem.n_links, len(problem.link)
+    cur = np.zeros(n) if problem.current_db is None else np.asarray(problem.current_db, float)
+    eye = sp.identity(n, format="csc")
+    req = sp.csc_matrix((problem.side.astype(float), (np.arange(r), problem.link)), shape=(r, n))
+    zero_rn = sp.csc_matrix((r, n))
+    blocks = [[eye, -eye, eye], [req, zero_rn, zero_rn]]
+    if soft:  # s_r ≥ 0 widens requirement r in the direction that relaxes it
+        relax = sp.diags(np.where(problem.move, 1.0, -1.0), format="csc")
+        blocks = [[eye, -eye, eye, sp.csc_matrix((n, r))], [req, zero_rn, zero_rn, relax]]
+    matrix = sp.bmat(blocks, format="csc")
+    lo, hi = problem.bound_row()
+    inf = highspy.kHighsInf
+    n_cols = matrix.shape[1]
+    col_lower = np.concatenate([problem.lower_db, np.zeros(n_cols - n)])
+    col_upper = np.concatenate([problem.upper_db, np.full(n_cols - n, inf)])
+    row_lower = np.concatenate([cur, np.where(np.isfinite(lo), lo, -inf)])
+    row_upper = np.concatenate([cur, np.where(np.isfinite(hi), hi, inf)])
+    cost = np.concatenate([np.zeros(n), np.ones(2 * n), np.zeros(n_cols - 3 * n)])
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, matrix.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, matrix.shape[0]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    return h, highspy
+
+
+def solve_cio_lp(problem: CioProblem) -> CioSolution:
+    """Exact CIOs when they exist, else the least-violation CIOs (see the module docstring)."""
+    t0 = time.perf_counter()
+    n, r = problem.n_links, len(problem.link)
+    if np.any(problem.lower_db > problem.upper_db):
+        raise ValueError("every link needs lower_db <= upper_db")
+    h, highspy = _lp(problem, soft=False)
+    h.run()
+    exact = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    solves = 1
+    if not exact:
+        h, highspy = _lp(problem, soft=True)
+        n_cols = 3 * n + r
+        cols = np.arange(n_cols, dtype=np.int32)
+        h.changeColsCost(n_cols, cols, np.concatenate([np.zeros(3 * n), np.ones(r)]))
+        h.run()
+        _require_optimal(h, highspy)
+        v_star = float(np.asarray(h.getSolution().col_value)[3 * n :].sum())
+        h.addRow(
+            -highspy.kHighsInf,
+            v_star + 1e-9 * max(1.0, v_star),
+            r,
+            np.arange(3 * n, n_cols, dtype=np.int32),
+            np.ones(r),
+        )
+        h.changeColsCost(n_cols, cols, np.concatenate([np.zeros(n), np.ones(2 * n), np.zeros(r)]))
+        h.run()
+        solves = 3
+    _require_optimal(h, highspy)
+    x = np.asarray(h.getSolution().col_value)
+    offsets = x[:n]
+    # violations recomputed from the offsets themselves, not taken from the slacks
+    lo, hi = problem.bound_row()
+    value = problem.side * offsets[problem.link]
+    violation = np.maximum(np.maximum(lo - value, 0.0), np.maximum(value - hi, 0.0))
+    violation[violation < VIOLATION_TOL] = 0.0
+    cur = np.zeros(n) if problem.current_db is None else np.asarray(problem.current_db, float)
+    facts = SolverFacts(name="highs", time_s=time.perf_counter() - t0, gap=0.0, extra={"lp_solves": solves})
+    return CioSolution(
+        status=Status.OPTIMAL if exact else Status.FEASIBLE,
+        offsets_db=offsets,
+        violation_db=violation,
+        objective=float(np.abs(offsets - cur).sum()),
+        exact=exact,
+        facts=facts,
+    )
+
+
+def _require_optimal(h, highspy) -> None:
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"HiGHS could not solve the CIO LP: {h.modelStatusToString(h.getModelStatus())}")
