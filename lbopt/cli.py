@@ -94,6 +94,14 @@ def check(file: str) -> None:
 @click.option("--beta", type=float, default=None, help="oslb: share of edge-user PRBs that can move (0, 1]")
 @click.option("--integral/--fractional", default=None, help="oslb: integral targets (largest remainder)")
 @click.option("--export", type=click.Path(dir_okay=False), default=None, help="oslb: write the model as .mps or .lp")
+@click.option("--level", type=click.Choice(["auto", "cell", "user"]), default=None, help="oslb: cell or user level")
+@click.option("--plan", type=click.Choice(["global", "distributed"]), default=None, help="oslb: plan to execute")
+@click.option(
+    "--arc-capacity",
+    type=click.Choice(["edge", "share"]),
+    default=None,
+    help="oslb user level: edge users (reading b) or a share of the cell's PRBs (reading a)",
+)
 def solve(file: str, method: str, out_dir: str | None, **params) -> None:
     """Solve an instance with one method; write result.json and CSV tables."""
     with _user_errors():

@@ -30,7 +30,10 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
     "users": ("a users table", lambda i: i.users is not None and len(i.users) > 0),
     "geometry": ("cell positions (cells.x_m, cells.y_m)", lambda i: i.has_geometry),
     "serving": ("users.serving (the current association)", lambda i: i.users is not None and "serving" in i.users),
-    "cell-demand": ("cells.prb_demand", lambda i: "prb_demand" in i.cells),
+    "oslb-input": (
+        "cells.prb_demand (cell level) or users with cell positions (user level)",
+        lambda i: "prb_demand" in i.cells or (i.users is not None and len(i.users) > 0 and i.has_geometry),
+    ),
     "cell-loads": (
         "users with serving cells, or cells.prb_demand",
         lambda i: (i.users is not None and "serving" in i.users and i.has_geometry) or "prb_demand" in i.cells,
@@ -46,7 +49,7 @@ METHODS: dict[str, MethodSpec] = {
         MethodSpec(
             "oslb",
             "lbopt.oslb.method:run_oslb",
-            ("cell-demand",),
+            ("oslb-input",),
             "OSLB: min-cost flow plan of PRB handovers (Jia et al. 2014, eq. 10)",
         ),
         MethodSpec(

@@ -1,5 +1,8 @@
 """The ``oslb`` method: the optimal flow plan and, on user-level instances, the OSLB handover procedure.
 
+``level="auto"`` picks the cell level when the instance gives ``cells.prb_demand`` (measured cell demands) and the
+user level otherwise (users and cell positions; :mod:`lbopt.oslb.procedure`).
+
 Cell-level instances (``cells.prb_demand``, ``links`` capacities) get the certified min-cost flow plan of eq. 10.
 ``result.json`` follows the contract: ``objective`` = total cost of the handed-over PRBs, ``flows`` =
 ``[{from, to, prb}]``, ``metrics.transferred_prb`` (Σ flows), ``metrics.unmet_prb`` (surplus the links could not
@@ -83,8 +86,23 @@ def run_oslb(
     beta: float | None = None,
     integral: bool = False,
     export: str | None = None,
+    level: str = "auto",
+    plan: str = "global",
+    arc_capacity: str = "edge",
 ) -> Result:
-    """Solve OSLB's flow plan on a cell-level instance (see the module docstring)."""
+    """OSLB on a cell-level or user-level instance (see the module docstring)."""
+    if level == "auto":
+        level = "cell" if "prb_demand" in instance.cells else "user"
+    if level == "user":
+        if export:
+            raise ValueError("--export writes the cell-level model; use it with --level cell")
+        from lbopt.oslb.report import user_level_result
+
+        return user_level_result(
+            instance, target=target, beta=beta, integral=integral, engine=engine, plan=plan, arc_capacity=arc_capacity
+        )
+    if level != "cell":
+        raise ValueError(f"unknown level '{level}'; expected auto, cell or user")
     t0 = time.perf_counter()
     plan = plan_cell_level(instance, target=target, beta=beta, integral=integral, engine=engine)
     extra: dict = {

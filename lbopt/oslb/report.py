@@ -1,0 +1,176 @@
+"""The user-level OSLB outcome as a :class:`~lbopt.result.Result`: tables beside the input's ids, and metrics."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from lbopt.instance.model import Instance
+from lbopt.metrics import load_distribution_index, load_metrics
+from lbopt.oslb.procedure import FLOOR_TOL, UserLevelOutcome, run_user_level
+from lbopt.result import Result
+
+
+def _group_loads(
+    outcome: UserLevelOutcome, serving: np.ndarray, prb: np.ndarray, group_of_cell: np.ndarray
+) -> np.ndarray:
+    return np.bincount(group_of_cell[serving], prb, outcome.groups.n)
+
+
+def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
+    ids = instance.cells["id"].to_numpy(object)
+    user_ids = instance.users["id"].to_numpy(object)
+    g = o.groups
+    n_cells = len(ids)
+    head_ids = ids[g.head]
+    p = o.problem
+    k = len(o.ga)
+    planned_out = np.zeros(g.n)
+    planned_in = np.zeros(g.n)
+    for a, b, y in zip(o.ga, o.gb, o.plan_net, strict=True):
+        src, dst = (a, b) if y > 0 else (b, a)
+        planned_out[src] += abs(np.floor(abs(y) + FLOOR_TOL))
+        planned_in[dst] += abs(np.floor(abs(y) + FLOOR_TOL))
+    planned = o.demand - planned_out + planned_in
+    realised = _group_loads(o, o.serving_after, o.prb_after, o.group_after)
+    groups = pd.DataFrame(
+        {
+            "group": head_ids,
+            "prb_capacity": o.capacity,
+            "prb_before": o.demand,
+            "prb_target": o.target,
+            "prb_planned": planned,
+            "prb_after": realised,
+            "load_before": o.demand / o.capacity,
+            "load_planned": planned / o.capacity,
+            "load_after": realised / o.capacity,
+            "nonconservative_error_prb": realised - planned,
+        }
+    )
+    cap = instance.prb_capacity()
+    prb_cell_before = np.bincount(o.serving_before, o.prb_before, n_cells)
+    prb_cell_after = np.bincount(o.serving_after, o.prb_after, n_cells)
+    cells = pd.DataFrame({"id": ids})
+    for col in ("tier", "parent", "x_m", "y_m"):
+        if col in instance.cells:
+            cells[col] = instance.cells[col]
+    cells["group"] = head_ids[g.of_cell]
+    cells["group_after"] = head_ids[o.group_after]
+    cells["prb_capacity"] = cap
+    cells["prb_before"] = prb_cell_before
+    cells["prb_after"] = prb_cell_after
+    cells["load_before"] = prb_cell_before / cap
+    cells["load_after"] = prb_cell_after / cap
+    cells["users_before"] = np.bincount(o.serving_before, minlength=n_cells)
+    cells["users_after"] = np.bincount(o.serving_after, minlength=n_cells)
+    moved = np.flatnonzero(o.serving_after != o.serving_before)
+    handovers = pd.DataFrame(
+        {
+            "user": user_ids[moved],
+            "from": ids[o.serving_before[moved]],
+            "to": ids[o.serving_after[moved]],
+            "prb_before": o.prb_before[moved],
+            "prb_after": o.prb_after[moved],
+            "planned": o.execution.selected_for[moved] == o.groups.of_cell[o.serving_after[moved]],
+        }
+    )
+    users = instance.users[["id", "x_m", "y_m"]].copy()
+    users["serving_before"] = ids[o.serving_before]
+    users["serving_after"] = ids[o.serving_after]
+    users["prb_before"] = o.prb_before
+    users["prb_after"] = o.prb_after
+    users["planned_group"] = np.where(
+        o.execution.selected_for >= 0, head_ids[np.maximum(o.execution.selected_for, 0)], None
+    )
+    x = o.plan_net
+    flows = pd.DataFrame(
+        {
+            "from": np.where(x > 0, head_ids[o.ga], head_ids[o.gb]),
+            "to": np.where(x > 0, head_ids[o.gb], head_ids[o.ga]),
+            "prb": np.floor(np.abs(x) + FLOOR_TOL),
+        }
+    )
+    flows = flows[flows["prb"] > 0].reset_index(drop=True)
+    plans = pd.DataFrame(
+        {
+            "a": head_ids[o.ga],
+            "b": head_ids[o.gb],
+            "global_net_prb": o.solution.flow[:k] - o.solution.flow[k:],
+            "distributed_net_prb": o.distributed_net,
+            "capacity_ab": p.capacity[:k],
+            "capacity_ba": p.capacity[k:],
+        }
+    )
+    la, lb = o.cio_links
+    cio = pd.DataFrame({"a": ids[la], "b": ids[lb], "cio_db": o.cio.offsets_db + 0.0})  # no "-0.0"
+    pairs = pd.DataFrame(o.execution.pair_rows)
+    if len(pairs):
+        pairs["from_group"] = head_ids[pairs["from_group"].to_numpy(int)]
+        pairs["to_group"] = head_ids[pairs["to_group"].to_numpy(int)]
+    return {
+        "cells_unused": cells,
+        "groups": groups,
+        "users": users,
+        "handovers": handovers,
+        "flows": flows,
+        "plans": plans,
+        "cio": cio,
+        "pairs": pairs,
+        "cio_deviations": o.deviations,
+    }
+
+
+def user_level_result(instance: Instance, **params) -> Result:
+    t0 = time.perf_counter()
+    o = run_user_level(instance, **params)
+    t = tables(instance, o)
+    cells = t.pop("cells_unused")
+    groups = t["groups"]
+    handovers = t["handovers"]
+    rehomed_prb = 0.0
+    for pico in o.execution.rehomed:
+        rehomed_prb += float(o.prb_before[o.serving_before == pico].sum())
+    transferred = float(handovers["prb_before"].sum()) + rehomed_prb
+    metrics = {}
+    metrics.update(load_metrics(groups["load_before"].to_numpy(), "before"))
+    metrics.update(load_metrics(groups["load_planned"].to_numpy(), "planned"))
+    metrics.update(load_metrics(groups["load_after"].to_numpy(), "after"))
+    metrics.update(
+        {
+            "cell_ldi_before": load_distribution_index(cells["load_before"].to_numpy()),
+            "cell_ldi_after": load_distribution_index(cells["load_after"].to_numpy()),
+            "planned_prb": float(t["flows"]["prb"].sum()),
+            "transferred_prb": transferred,
+            "received_prb": float(handovers["prb_after"].sum()) + rehomed_prb,
+            "required_prb": o.solution.required,
+            "unmet_prb": max(0.0, o.solution.required - transferred),
+            "plan_unmet_prb": o.solution.unmet,
+            "global_optimum_prb": o.solution.objective,
+            "distributed_plan_prb": float(np.abs(o.distributed_net).sum()),
+            "handovers": len(handovers),
+            "unplanned_handovers": int((~handovers["planned"]).sum()),
+            "rehomed_picocells": len(o.execution.rehomed),
+            "cio_exact": bool(o.cio.exact),
+            "cio_deviating_requirements": len(o.deviations),
+            "cio_total_abs_db": float(np.abs(o.cio.offsets_db).sum()),
+            "nonconservative_error_prb": float(np.abs(groups["nonconservative_error_prb"]).sum()),
+            "nonconservative_error_max_prb": float(np.abs(groups["nonconservative_error_prb"]).max()),
+            "groups": o.groups.n,
+        }
+    )
+    facts = o.solution.facts
+    facts.extra["total_time_s"] = time.perf_counter() - t0
+    facts.extra["cio_lp"] = o.cio.facts.to_dict()
+    return Result(
+        instance=instance.name,
+        method="oslb",
+        status=o.solution.status,
+        objective=float(np.floor(np.abs(o.plan_net) + FLOOR_TOL).sum()),
+        solver=facts,
+        cells=cells,
+        metrics=metrics,
+        tables=t,
+        extra={"level": "user", "plan": o.plan, "target": params.get("target") or instance.methods.oslb.target},
+    )
