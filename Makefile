@@ -22,6 +22,8 @@ demo: setup
 	$(BIN)/lbopt check $(DEMO)/hetnet37.yaml
 	$(BIN)/lbopt solve $(DEMO)/hetnet37.yaml --method max-rsrp --out $(DEMO)/max-rsrp
 	$(BIN)/lbopt report $(DEMO)/max-rsrp
+	$(BIN)/lbopt compare $(DEMO)/hetnet37.yaml --methods oslb,mlb,chain,none --integral --out $(DEMO)/compare
+	$(BIN)/lbopt report $(DEMO)/compare
 
 test: setup
 	$(BIN)/python -m pytest -q

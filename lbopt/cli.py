@@ -132,6 +132,59 @@ def solve(file: str, method: str, out_dir: str | None, **params) -> None:
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--methods", required=True, help="comma-separated method names, e.g. oslb,mlb,chain,none")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
+@click.option("--target", type=click.Choice(["equal-prb", "equal-utilisation"]), default=None)
+@click.option("--beta", type=float, default=None)
+@click.option("--integral/--fractional", default=None)
+def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
+    """Run several methods on one instance; print and write the comparison table."""
+    with _user_errors():
+        instance = _load(file)
+        from lbopt.compare import compare as run_compare
+        from lbopt.methods import METHODS, missing_requirements
+
+        names = [m.strip() for m in methods.split(",") if m.strip()]
+        for name in names:
+            if name not in METHODS:
+                from lbopt.instance.errors import did_you_mean
+
+                _fail(f"unknown method '{name}'{did_you_mean(name, METHODS)}; available: {', '.join(METHODS)}")
+            missing = missing_requirements(instance, name)
+            if missing:
+                _fail(f"method '{name}' cannot run on this instance: it needs {', '.join(missing)}")
+        table, results = run_compare(instance, names, **{k: v for k, v in params.items() if v is not None})
+    from lbopt.result import Result, SolverFacts, Status, write_result
+
+    out = Path(out_dir or f"{Path(file).stem}-compare")
+    for name, result in results.items():
+        result.extra.setdefault("instance_summary", instance.summary())
+        write_result(result, out / name)
+    summary = Result(
+        instance=instance.name,
+        method="compare",
+        status=Status.FEASIBLE,
+        solver=SolverFacts(name="compare", time_s=float(table["time_s"].fillna(0).sum())),
+        cells=results[names[0]].cells,
+        tables={"comparison": table},
+        extra={"comparison": table.to_dict(orient="records"), "methods": names, "instance_summary": instance.summary()},
+    )
+    path = write_result(summary, out)
+    with pd_options():
+        click.echo(table.drop(columns=["time_s"]).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    click.echo(f"wrote {path}")
+
+
+@contextmanager
+def pd_options():
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
+        yield
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 def report(directory: str) -> None:
     """Write DIRECTORY/report.html (self-contained) from a solve output."""

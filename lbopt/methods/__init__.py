@@ -53,6 +53,18 @@ METHODS: dict[str, MethodSpec] = {
             "OSLB: min-cost flow plan of PRB handovers (Jia et al. 2014, eq. 10)",
         ),
         MethodSpec(
+            "chain",
+            "lbopt.oslb.method:run_chain",
+            ("oslb-input",),
+            "Case 3 of Jia et al.: cells numbered along a path, row formula (feasible, not optimal)",
+        ),
+        MethodSpec(
+            "mlb",
+            "lbopt.oslb.mlb:run_mlb",
+            ("users", "geometry"),
+            "MLB baseline: load-based CIO stepping (Kwan et al. in spirit; the rule is stated in the result)",
+        ),
+        MethodSpec(
             "max-rsrp",
             "lbopt.methods.baselines:run_max_rsrp",
             ("users", "geometry"),

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from formulations.min_cost_flow import highs_model
+from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
 from lbopt.oslb.cell_level import CellPlan, plan_cell_level
@@ -76,6 +77,52 @@ def export_model(plan: CellPlan, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     highs_model(plan.problem).writeModel(str(path))
     return path
+
+
+def run_chain(
+    instance: Instance,
+    progress: Callable[[int], None] | None = None,
+    target: Target | None = None,
+    beta: float | None = None,
+    level: str = "auto",
+) -> Result:
+    """The paper's Case 3 baseline (:mod:`lbopt.oslb.chain`); at user level executed like OSLB's plan."""
+    if level == "auto":
+        level = "cell" if "prb_demand" in instance.cells else "user"
+    if level == "user":
+        from lbopt.oslb.report import user_level_result
+
+        result = user_level_result(instance, target=target, beta=beta, plan="chain")
+        result.method = "chain"
+        result.status = Status.FEASIBLE  # the chain plan ignores link capacities: feasible, never certified
+        return result
+    from lbopt.oslb.chain import chain_plan
+
+    t0 = time.perf_counter()
+    plan = plan_cell_level(instance, target=target, beta=beta, engine="highs")
+    p = plan.problem
+    k = p.n_arcs // 2
+    net = chain_plan(plan.demand, plan.capacity, p.tail[:k], p.head[:k], target or instance.methods.oslb.target)
+    flow = np.concatenate([np.maximum(net, 0), np.maximum(-net, 0)])
+    violation = np.maximum(flow - p.capacity, 0)
+    optimum = plan.solution.objective
+    plan.solution.flow = flow
+    plan.solution.unmet_supply = np.zeros(p.n_nodes)
+    plan.solution.objective = float(p.cost @ flow)
+    metrics = plan_metrics(plan)
+    metrics["capacity_violation_prb"] = float(violation.sum())
+    metrics["optimum_cost"] = optimum
+    return Result(
+        instance=instance.name,
+        method="chain",
+        status=Status.FEASIBLE,
+        objective=float(p.cost @ flow),
+        solver=SolverFacts(name="chain", time_s=time.perf_counter() - t0),
+        cells=cells_table(instance, plan),
+        metrics=metrics,
+        tables={"flows": flows_table(instance, plan)},
+        extra={"level": "cell"},
+    )
 
 
 def run_oslb(

@@ -48,7 +48,7 @@ from lbopt.oslb.targets import Target, balance_targets
 from lbopt.radio.handover import a3_target, pair_cio_matrix
 from lbopt.radio.model import current_serving, evaluate_users, user_cell_matrices
 
-Plan = Literal["global", "distributed"]
+Plan = Literal["global", "distributed", "chain"]
 TOL = 1e-9
 FLOOR_TOL = 1e-6  # plan amounts come from an LP solved to 1e-7; 42.99999996 PRBs is 43
 
@@ -364,7 +364,16 @@ def run_user_level(
     k = len(ga)
     global_net = solution.flow[:k] - solution.flow[k:]
     distributed = two_tier_plan(demand, capacity, ga, gb, cap_ab, cap_ba, target) if k else np.zeros(0)
-    net = global_net if plan == "global" else distributed
+    if plan == "global":
+        net = global_net
+    elif plan == "distributed":
+        net = distributed
+    elif plan == "chain":
+        from lbopt.oslb.chain import chain_plan
+
+        net = chain_plan(demand, capacity, ga, gb, target)
+    else:
+        raise ValueError(f"unknown plan '{plan}'; expected global, distributed or chain")
     amounts: dict[tuple[int, int], float] = {}
     for p, q, y in zip(ga, gb, net, strict=True):
         whole = np.floor(abs(y) + FLOOR_TOL)

@@ -24,7 +24,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem 
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0} td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left}
 th{background:#f5f5f5} .status{display:inline-block;padding:.1rem .6rem;border-radius:.8rem;background:#e8f0fe}
-img{max-width:100%} .muted{color:#666}
+img{max-width:100%} .muted{color:#666} .wide{overflow-x:auto;font-size:.85rem}
 """
 
 
@@ -142,6 +142,51 @@ def load_figure(cells: pd.DataFrame):
     return fig
 
 
+def _df_table(df: pd.DataFrame, max_rows: int = 60) -> str:
+    shown = df.head(max_rows)
+    body = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, escape=True)
+    more = f"<p class='muted'>first {max_rows} of {len(df)} rows; all in the CSV beside this report</p>"
+    return f"<div class='wide'>{body}</div>" + (more if len(df) > max_rows else "")
+
+
+def comparison_figure(table: pd.DataFrame):
+    """LDI before/after and handover volume per method."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    x = np.arange(len(table))
+    ax1.bar(x - 0.2, table["ldi_before"], 0.4, label="before")
+    ax1.bar(x + 0.2, table["ldi_after"], 0.4, label="after")
+    ax1.set_xticks(x)
+    ax1.set_xticklabels(table["method"])
+    ax1.set_ylim(min(0.5, float(table[["ldi_before", "ldi_after"]].min().min()) - 0.05), 1.0)
+    ax1.set_ylabel("load distribution index")
+    ax1.legend(fontsize=8)
+    ax2.bar(x, table["handover_volume_prb"].fillna(0), color="tab:gray")
+    ax2.set_xticks(x)
+    ax2.set_xticklabels(table["method"])
+    ax2.set_ylabel("handover volume (PRB)")
+    fig.suptitle("Methods compared")
+    return fig
+
+
+def trace_figure(trace: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.plot(trace["period"], trace["ldi_after"], marker="o")
+    ax.set_xlabel("period")
+    ax.set_ylabel("LDI")
+    ax.set_title("Load distribution index per period")
+    return fig
+
+
 def render_report(out_dir: str | os.PathLike) -> Path:
     """Write ``out_dir/report.html`` from ``result.json`` and its tables; returns the path."""
     out = Path(out_dir)
@@ -163,7 +208,30 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += ["<h2>Instance</h2>", _kv_table(summary)]
     solver = {k: v for k, v in (data.get("solver") or {}).items() if v not in (None, {}, [])}
     parts += ["<h2>Solver</h2>", _kv_table({"objective": data.get("objective"), **solver})]
-    parts += ["<h2>Metrics</h2>", _kv_table(data.get("metrics", {}))]
+    if "comparison" in tables:
+        comp = tables["comparison"]
+        parts += [
+            "<h2>Comparison</h2>",
+            _df_table(comp.drop(columns=["time_s"], errors="ignore")),
+            f"<img alt='comparison' src='{_png(comparison_figure(comp))}'>",
+            "<p class='muted'>Loads at group level (macro cell + picocells) for user-level instances. "
+            "Gap: handover volume over the certified optimum of the OSLB flow plan, minus one.</p>",
+        ]
+    if data.get("metrics"):
+        parts += ["<h2>Metrics</h2>", _kv_table(data.get("metrics", {}))]
+    for key in ("rule", "message"):
+        if data.get(key) and key != "message":
+            parts.append(f"<p><b>{key}:</b> {html.escape(str(data[key]))}</p>")
+    if "groups" in tables and "load_after" in tables["groups"]:
+        groups = tables["groups"].rename(columns={"group": "id"})
+        parts += [
+            "<h2>Group loads (macro cell + picocells)</h2>",
+            f"<img alt='group loads' src='{_png(load_figure(groups))}'>",
+        ]
+    if "trace" in tables:
+        parts += ["<h2>Trace</h2>", f"<img alt='trace' src='{_png(trace_figure(tables['trace']))}'>"]
+    if "pairs" in tables and len(tables["pairs"]):
+        parts += ["<h2>Planned transfers and how they were executed</h2>", _df_table(tables["pairs"])]
     if {"x_m", "y_m"} <= set(cells.columns):
         serving_col = "serving_after" if users is not None and "serving_after" in users else "serving"
         parts += [
