@@ -176,6 +176,48 @@ def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
     click.echo(f"wrote {path}")
 
 
+@main.command()
+@click.argument("paper", type=click.Choice(["oslb"]))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
+@click.option("--seeds", type=int, default=20, show_default=True, help="seeds per point")
+@click.option("--study-seed", type=int, default=2014, show_default=True, help="seed every case seed derives from")
+@click.option("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+@click.option("--scheduler", default=None, help="Dask scheduler address (runs the cases on that cluster)")
+@click.option("--points", default=None, help="comma-separated busy-cell user counts (oslb; default 10..40 by 5)")
+def reproduce(
+    paper: str,
+    out_dir: str | None,
+    seeds: int,
+    study_seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    points: str | None,
+) -> None:
+    """Rerun a paper's experiment and report it beside the paper's numbers and claims."""
+    with _user_errors():
+        from lbopt.experiments.reproduce import reproduce_paper
+
+        busy = tuple(int(p) for p in points.split(",")) if points else None
+        n_cases = seeds * (len(busy) if busy else 7)
+        with _progress(n_cases, f"reproduce {paper}") as advance:
+            result = reproduce_paper(
+                paper,
+                seeds=seeds,
+                study_seed=study_seed,
+                workers=workers,
+                scheduler=scheduler,
+                points=busy,
+                progress=advance,
+            )
+    from lbopt.result import write_result
+
+    out = Path(out_dir or f"reproduce-{paper}")
+    path = write_result(result, out)
+    for key, value in result.metrics.items():
+        click.echo(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
+    click.echo(f"wrote {path}")
+
+
 @contextmanager
 def pd_options():
     import pandas as pd

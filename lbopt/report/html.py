@@ -187,6 +187,46 @@ def trace_figure(trace: pd.DataFrame):
     return fig
 
 
+def reproduction_figure(summary: pd.DataFrame):
+    """Means with 95 % confidence bands per method against the busy-cell users (Figs. 10–12 of Jia et al.)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [
+        ("ldi", "LDI (Fig. 10)"),
+        ("busy_load", "busy-cell load (Fig. 11)"),
+        ("light_max_load", "most-loaded light cell (Fig. 12)"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for ax, (metric, title) in zip(axes, metrics, strict=True):
+        part = summary[summary["metric"] == metric]
+        for method, rows in part.groupby("method", sort=False):
+            ax.plot(rows["busy_users"], rows["mean"], marker="o", label=method)
+            ax.fill_between(rows["busy_users"], rows["ci_low"], rows["ci_high"], alpha=0.2)
+        ax.set_xlabel("users per busy cell")
+        ax.set_title(title)
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+def blocking_figure(blocking: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for name, rows in blocking.groupby("scenario"):
+        ax.semilogy(rows["total_rate"], rows["blocking"].clip(lower=1e-12), marker=".", label=name)
+    ax.set_xlabel("total arrival rate λ1 + λ2")
+    ax.set_ylabel("blocking probability")
+    ax.set_title("Two cells, Kaufman–Roberts (Fig. 3)")
+    ax.legend(fontsize=8)
+    return fig
+
+
 def render_report(out_dir: str | os.PathLike) -> Path:
     """Write ``out_dir/report.html`` from ``result.json`` and its tables; returns the path."""
     out = Path(out_dir)
@@ -208,6 +248,21 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += ["<h2>Instance</h2>", _kv_table(summary)]
     solver = {k: v for k, v in (data.get("solver") or {}).items() if v not in (None, {}, [])}
     parts += ["<h2>Solver</h2>", _kv_table({"objective": data.get("objective"), **solver})]
+    if "summary" in tables and data["method"].startswith("reproduce"):
+        parts += [
+            "<h2>Reproduction</h2>",
+            f"<p>{html.escape(str(data.get('paper', '')))}</p>",
+            f"<img alt='reproduction' src='{_png(reproduction_figure(tables['summary']))}'>",
+        ]
+        if "blocking" in tables:
+            parts.append(f"<img alt='blocking' src='{_png(blocking_figure(tables['blocking']))}'>")
+        claims = data.get("paper_claims") or {}
+        parts += ["<h3>What the paper claims</h3>", _kv_table(claims)]
+        parts += [
+            "<h3>Set-up and choices of ours</h3>",
+            f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
+        ]
+        parts += ["<h3>Summary table</h3>", _df_table(tables["summary"], max_rows=200)]
     if "comparison" in tables:
         comp = tables["comparison"]
         parts += [

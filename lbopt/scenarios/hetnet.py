@@ -40,7 +40,12 @@ def _place_picos(
     raise RuntimeError("could not place picocells apart; lower min_sep_m")
 
 
-def hetnet(
+def hetnet(*args, **kwargs) -> Instance:
+    """Build the OSLB HetNet scenario (see :func:`hetnet_with_busy` for the parameters)."""
+    return hetnet_with_busy(*args, **kwargs)[0]
+
+
+def hetnet_with_busy(
     rings: int = 3,
     isd_m: float = 1000.0,
     picos: tuple[int, int] = (2, 4),
@@ -53,8 +58,8 @@ def hetnet(
     serving: Serving = "max-rsrp",
     seed: int = 0,
     name: str | None = None,
-) -> Instance:
-    """Build the OSLB HetNet scenario.
+) -> tuple[Instance, np.ndarray]:
+    """Build the OSLB HetNet scenario; also returns which macro cells (positions) are busy.
 
     Parameters
     ----------
@@ -126,7 +131,7 @@ def hetnet(
     )
     if serving != "none":
         instance = with_serving(instance, serving)
-    return instance
+    return instance, np.flatnonzero(busy)
 
 
 def with_serving(instance: Instance, rule: Serving) -> Instance:
@@ -140,4 +145,4 @@ def with_serving(instance: Instance, rule: Serving) -> Instance:
     return instance.with_tables(users=users)
 
 
-__all__ = ["hetnet", "with_serving"]
+__all__ = ["hetnet", "hetnet_with_busy", "with_serving"]
