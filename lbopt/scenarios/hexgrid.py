@@ -7,7 +7,7 @@ import pandas as pd
 
 from lbopt.instance.model import Instance
 from lbopt.instance.schema import RadioConfig, Wraparound
-from lbopt.radio.geometry import distances_m, hex_axial_spiral, hex_lattice_xy, hex_wraparound_vectors
+from lbopt.radio.geometry import hex_axial_spiral, hex_lattice_xy, hex_wraparound_vectors, periodic_images
 
 
 def rings_for(n_cells: int) -> int:
@@ -37,12 +37,24 @@ def hex_cells(
 def neighbour_links(
     cells: pd.DataFrame, max_distance_m: float, wrap: tuple[np.ndarray, np.ndarray] | None = None
 ) -> pd.DataFrame:
-    """Links between cells closer than ``max_distance_m`` (nearest periodic image under wrap-around)."""
+    """Links between cells closer than ``max_distance_m`` (nearest periodic image under wrap-around).
+
+    A k-d tree finds the pairs, so 100,000 cells take well under a second; under wrap-around the tree holds the
+    nine periodic images of every site.
+    """
+    from scipy.spatial import cKDTree
+
     xy = cells[["x_m", "y_m"]].to_numpy(float)
-    d = distances_m(xy, xy, wrap)
-    a, b = np.nonzero(np.triu(d < max_distance_m, k=1))
+    n = len(xy)
+    shifts = np.zeros((1, 2)) if wrap is None else periodic_images(*wrap)
+    images = (xy[None, :, :] + shifts[:, None, :]).reshape(-1, 2)
+    hits = cKDTree(images).query_ball_point(xy, r=max_distance_m, return_sorted=False)
+    a = np.repeat(np.arange(n), [len(h) for h in hits])
+    b = np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]) % n if n else np.empty(0, int)
+    keep = a < b
+    pairs = np.unique(np.column_stack([a[keep], b[keep]]), axis=0)
     ids = cells["id"].to_numpy(object)
-    return pd.DataFrame({"a": ids[a], "b": ids[b]})
+    return pd.DataFrame({"a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]]})
 
 
 def hex_grid(
