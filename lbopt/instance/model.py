@@ -57,8 +57,13 @@ class Instance:
 
     def cell_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
         """Positions (row numbers in ``cells``) of cell ids; -1 for a missing id (``None``)."""
-        index = pd.Index(self.cells["id"])
-        return index.get_indexer(pd.Series(ids, dtype=object))
+        cells = self.cells
+        cached = getattr(self, "_id_index", None)
+        if cached is None or cached[0] is not cells:  # rebuilt when the cells table is replaced
+            cached = (cells, pd.Index(cells["id"].to_numpy(object), dtype=object))
+            object.__setattr__(self, "_id_index", cached)
+        # object dtype on both sides: pandas would otherwise convert every id to an Arrow string first
+        return cached[1].get_indexer(pd.Index(np.asarray(ids, dtype=object), dtype=object))
 
     def prb_capacity(self) -> np.ndarray:
         """PRBs each cell can serve: ``prb_capacity``, else ``n_prb``, else its tier's default carrier size."""

@@ -32,27 +32,35 @@ def flows_table(instance: Instance, plan: CellPlan) -> pd.DataFrame:
     ids = instance.cells["id"].to_numpy(object)
     x = plan.solution.flow
     used = x > 0
-    return pd.DataFrame({"from": ids[plan.problem.tail[used]], "to": ids[plan.problem.head[used]], "prb": x[used]})
+    return pd.DataFrame(
+        {
+            "from": pd.Series(ids[plan.problem.tail[used]], dtype=object),
+            "to": pd.Series(ids[plan.problem.head[used]], dtype=object),
+            "prb": x[used],
+        }
+    )
 
 
 def cells_table(instance: Instance, plan: CellPlan) -> pd.DataFrame:
     p, x, n = plan.problem, plan.solution.flow, plan.problem.n_nodes
     after = plan.demand_after()
-    table = pd.DataFrame({"id": instance.cells["id"]})
+    columns = {"id": pd.Series(instance.cells["id"].to_numpy(object), dtype=object)}
     for col in ("tier", "parent", "x_m", "y_m"):
         if col in instance.cells:
-            table[col] = instance.cells[col]
-    table["component"] = plan.component
-    table["prb_capacity"] = plan.capacity
-    table["prb_before"] = plan.demand
-    table["prb_target"] = plan.target
-    table["prb_out"] = np.bincount(p.tail, x, n)
-    table["prb_in"] = np.bincount(p.head, x, n)
-    table["prb_after"] = after
-    table["unmet_prb"] = plan.solution.unmet_supply
-    table["load_before"] = plan.demand / plan.capacity
-    table["load_after"] = after / plan.capacity
-    return table
+            columns[col] = instance.cells[col].to_numpy()
+    columns.update(
+        component=plan.component,
+        prb_capacity=plan.capacity,
+        prb_before=plan.demand,
+        prb_target=plan.target,
+        prb_out=np.bincount(p.tail, x, n),
+        prb_in=np.bincount(p.head, x, n),
+        prb_after=after,
+        unmet_prb=plan.solution.unmet_supply,
+        load_before=plan.demand / plan.capacity,
+        load_after=after / plan.capacity,
+    )
+    return pd.DataFrame(columns)
 
 
 def plan_metrics(plan: CellPlan) -> dict[str, float]:
