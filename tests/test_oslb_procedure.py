@@ -146,3 +146,16 @@ def test_hetnet_end_to_end_invariants():
     assert cio["cio_db"].between(-6 - 1e-9, 6 + 1e-9).all()
     assert m["handovers"] == len(res.tables["handovers"])
     assert m["distributed_plan_prb"] > 0
+
+
+def test_distributed_plan_runs_end_to_end_and_is_reported():
+    inst = hetnet(rings=1, busy_cells=2, busy_users=30, seed=5)
+    res = solve(inst, "oslb", plan="distributed", integral=True)
+    plans = res.tables["plans"]
+    # the executed flows are the distributed plan, whole PRBs
+    executed = res.tables["flows"]["prb"].sum()
+    assert executed == pytest.approx(np.abs(plans["distributed_net_prb"]).sum())
+    assert np.allclose(plans["distributed_net_prb"], np.round(plans["distributed_net_prb"]))
+    assert res.extra["plan"] == "distributed"
+    assert res.metrics["distributed_plan_prb"] == pytest.approx(executed)
+    assert res.objective == pytest.approx(executed)
