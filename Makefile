@@ -41,6 +41,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_radio.py
+	$(BIN)/python benchmarks/bench_oslb.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis

@@ -27,7 +27,7 @@ from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
 from lbopt.oslb.procedure import cell_groups, group_pairs
 from lbopt.radio.handover import a3_target
-from lbopt.radio.model import current_serving, evaluate_users, user_cell_matrices
+from lbopt.radio.model import serving_or_strongest, user_cell_matrices
 from lbopt.result import Result
 
 
@@ -42,10 +42,7 @@ def run_mlb(
     t0 = time.perf_counter()
     ho = instance.handover
     groups = cell_groups(instance)
-    serving = current_serving(instance)
-    if serving is None or np.any(serving < 0):
-        fresh = evaluate_users(instance).serving
-        serving = fresh if serving is None else np.where(serving >= 0, serving, fresh)
+    serving = serving_or_strongest(instance)
     m = user_cell_matrices(instance)
     rsrp, prb = m["rsrp_dbm"], m["prb"]
     rows = np.arange(len(serving))

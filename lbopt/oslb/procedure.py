@@ -46,7 +46,7 @@ from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
 from lbopt.radio.handover import a3_target, pair_cio_matrix
-from lbopt.radio.model import current_serving, evaluate_users, user_cell_matrices
+from lbopt.radio.model import serving_or_strongest, user_cell_matrices
 
 Plan = Literal["global", "distributed", "chain"]
 TOL = 1e-9
@@ -330,10 +330,7 @@ def run_user_level(
     beta = params.beta if beta is None else beta
     ho = instance.handover
     groups = cell_groups(instance)
-    serving = current_serving(instance)
-    if serving is None or np.any(serving < 0):
-        fresh = evaluate_users(instance).serving
-        serving = fresh if serving is None else np.where(serving >= 0, serving, fresh)
+    serving = serving_or_strongest(instance)
     m = user_cell_matrices(instance)
     rsrp, prb = m["rsrp_dbm"], m["prb"]
     rows = np.arange(len(serving))

@@ -277,6 +277,15 @@ def current_serving(instance: Instance) -> np.ndarray | None:
     return instance.cell_positions(instance.users["serving"])
 
 
+def serving_or_strongest(instance: Instance) -> np.ndarray:
+    """The current association, with users that have none (or no ``serving`` column) on their strongest cell."""
+    serving = current_serving(instance)
+    if serving is None or np.any(serving < 0):
+        fresh = evaluate_users(instance).serving
+        serving = fresh if serving is None else np.where(serving >= 0, serving, fresh)
+    return serving
+
+
 def evaluate_users(
     instance: Instance,
     serving: np.ndarray | None = None,
