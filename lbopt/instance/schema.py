@@ -132,7 +132,7 @@ class OslbParams(_Strict):
 
 class VgalaParams(_Strict):
     kappa: float = Field(default=4.0, ge=0)
-    epsilon: float = Field(default=1e-3, gt=0, lt=0.5)
+    epsilon: float = Field(default=1e-3, gt=0, lt=1)
     theta: float | None = Field(default=None, ge=0, le=1)
 
 

@@ -1,0 +1,135 @@
+"""The vGALA iteration (Han & Ansari §IV, Algorithms 1–2), with its own optimality certificate.
+
+Per iteration k:
+
+* prices ``φ_j = ∂ψ/∂ρ_j`` at ρ(k) (eq. 16, with the "+1" of NOTES §3.4);
+* user side (eq. 17): every location picks ``b_k(x) = argmax_j r_xj / φ_j`` over its allowed cells, i.e. the cell
+  of least ``φ_j a_xj`` (the load it would add, priced);
+* BS side (eqs. 18–19): perceived loads ``M_j = Σ_{x: b(x) = j} μ_x a_xj``;
+* update (eq. 20) ``ρ(k+1) = δ ρ(k) + (1 − δ) M`` with δ from the backtracking test (21): start at the smallest δ
+  that keeps every ``ρ_j ≤ 1 − ε``, and while ``ψ(ρ(k+1)) > ψ(ρ(k)) + ς (1 − δ) φᵀ(M − ρ(k))`` set
+  ``δ ← 1 − ξ (1 − δ)``.
+
+One deviation from the paper, stated: eq. 19 caps the perceived load itself, ``M_j = min(·, 1 − ε)``; a capped M
+is not the load of any association (the excess traffic would vanish), so lbopt caps the *step* instead and every
+iterate stays an achievable load vector. When the first vertex already exceeds a cap, a phase-one iteration on
+``Σ_j exp(20 ρ_j / (1 − ε))`` (same user side, same step rule) first finds loads within the caps; if it cannot,
+the instance needs admission control and the iteration says so.
+
+The user side is the linear-minimisation step of Frank–Wolfe over the association polytope P: with ``s`` the
+uncapped perceived loads, ``φ(ρ)ᵀ(ρ − s) ≥ ψ(ρ) − min_P ψ ≥ ψ(ρ) − ψ*`` by convexity. This certified bound is
+reported every iteration and is the stopping rule (``gap ≤ tol · ψ``). ``line_search="exact"`` replaces the
+backtracking by the exact minimiser of ψ on the segment (bisection on the directional derivative).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formulations.association import AssociationProblem, Separable, Vertices
+
+
+@dataclass
+class IterationResult:
+    rho: np.ndarray
+    choice: np.ndarray  # per location: padded slot of its cell at the last prices
+    psi: float
+    gap: float
+    iterations: int
+    converged: bool
+    trace: list[dict] = field(default_factory=list)
+
+
+def vgala_iteration(
+    problem: AssociationProblem,
+    objective: Separable,
+    tol: float = 5e-5,
+    max_iterations: int = 20_000,
+    varsigma: float = 0.3,
+    xi: float = 0.5,
+    line_search: str = "armijo",
+    rho0: np.ndarray | None = None,
+) -> IterationResult:
+    """Run the iteration until the certified relative gap is at most ``tol``."""
+    if not 0 < varsigma < 0.5 or not 0 < xi < 1:
+        raise ValueError("need 0 < varsigma < 0.5 and 0 < xi < 1 (eq. 21)")
+    vertices = Vertices(problem)
+    cap = np.asarray(problem.rho_max, float)
+    if rho0 is None:
+        _, rho = vertices.cheapest(objective.grad(np.zeros(problem.n_cells)))
+        if np.any(rho > cap):
+            rho = feasible_start(problem, vertices, cap)
+            if rho is None:
+                return IterationResult(np.full(problem.n_cells, np.nan), None, np.inf, np.inf, 0, False, [])
+    else:
+        rho = np.asarray(rho0, float)
+    value = objective.total(rho)
+    trace = []
+    gap = np.inf
+    converged = False
+    choice = None
+    k = 0
+    for k in range(1, max_iterations + 1):
+        phi = objective.grad(rho)
+        choice, s = vertices.cheapest(phi)
+        gap = float(phi @ (rho - s))
+        trace.append({"iteration": k, "psi": value, "gap": gap})
+        if gap <= tol * max(abs(value), 1e-12):
+            converged = True
+            break
+        direction = s - rho
+        slope = float(phi @ direction)
+        step = _max_step(rho, direction, cap)
+        if line_search == "exact":
+            step = _exact_step(objective, rho, direction, step)
+        else:
+            while True:
+                trial = rho + step * direction
+                f = objective.total(trial)
+                if f <= value + varsigma * step * slope or step < 1e-14:
+                    break
+                step *= xi
+        rho = rho + step * direction
+        value = objective.total(rho)
+    return IterationResult(rho, choice, value, gap, k, converged, trace)
+
+
+def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
+    """Largest t ≤ 1 keeping ρ + t d within the caps."""
+    up = direction > 1e-15
+    if not up.any():
+        return 1.0
+    return float(min(1.0, np.min((cap[up] - rho[up]) / direction[up])))
+
+
+def feasible_start(problem: AssociationProblem, vertices: Vertices, cap: np.ndarray, iterations: int = 2000):
+    """Phase one: Frank–Wolfe on ``Σ exp(c ρ_j / cap_j)`` until every load is within its cap (None if never)."""
+    c = 20.0
+    _, rho = vertices.cheapest(np.ones(problem.n_cells))
+    for k in range(1, iterations + 1):
+        if np.all(rho <= cap * (1 - 1e-9)):
+            return rho
+        grad = (c / cap) * np.exp(c * rho / cap)
+        _, s = vertices.cheapest(grad)
+        rho = rho + (2.0 / (k + 2.0)) * (s - rho)
+    return None
+
+
+def _exact_step(objective: Separable, rho: np.ndarray, direction: np.ndarray, t_max: float) -> float:
+    """argmin over [0, t_max] of ψ(ρ + t d): bisection on the (increasing) directional derivative."""
+
+    def deriv(t: float) -> float:
+        return float(objective.grad(rho + t * direction) @ direction)
+
+    if deriv(t_max) <= 0:
+        return t_max
+    lo, hi = 0.0, t_max
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if deriv(mid) > 0:
+            hi = mid
+        else:
+            lo = mid
+    return lo
