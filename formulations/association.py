@@ -250,7 +250,7 @@ def solve_association(
     rho_max = np.asarray(problem.rho_max, float)
     vertices = Vertices(problem)
     master = _Master(n, rho_max, rows, budget)
-    seeds = [np.ones(n)] + list(start_prices or [])
+    seeds = [np.ones(n), *(start_prices or [])]
     for price in seeds:
         pick, rho = vertices.cheapest(np.asarray(price, float))
         if vertices.add(pick, rho):
