@@ -34,6 +34,14 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
         "cells.prb_demand (cell level) or users with cell positions (user level)",
         lambda i: "prb_demand" in i.cells or (i.users is not None and len(i.users) > 0 and i.has_geometry),
     ),
+    "vgala-input": (
+        "locations and rates tables",
+        lambda i: i.locations is not None and i.rates is not None and len(i.rates) > 0,
+    ),
+    "energy": (
+        "cells.static_power_w, load_power_w, green_power_w",
+        lambda i: {"static_power_w", "load_power_w", "green_power_w"} <= set(i.cells.columns),
+    ),
     "cell-loads": (
         "users with serving cells, or cells.prb_demand",
         lambda i: (i.users is not None and "serving" in i.users and i.has_geometry) or "prb_demand" in i.cells,
@@ -63,6 +71,34 @@ METHODS: dict[str, MethodSpec] = {
             "lbopt.oslb.mlb:run_mlb",
             ("users", "geometry"),
             "MLB baseline: load-based CIO stepping (Kwan et al. in spirit; the rule is stated in the result)",
+        ),
+        MethodSpec(
+            "vgala",
+            "lbopt.vgala.method:run_vgala",
+            ("vgala-input", "energy"),
+            "vGALA iteration (Han & Ansari §IV), certified by its Frank-Wolfe gap",
+        ),
+        MethodSpec(
+            "vgala-opt",
+            "lbopt.vgala.method:run_vgala_opt",
+            ("vgala-input", "energy"),
+            "vGALA objective psi to a certified optimum (gap <= 1e-6)",
+        ),
+        MethodSpec("la", "lbopt.vgala.method:run_la", ("vgala-input",), "latency-aware association (kappa = 0)"),
+        MethodSpec(
+            "ga",
+            "lbopt.vgala.method:run_ga",
+            ("vgala-input", "energy"),
+            "green-energy-aware: least on-grid power, then least latency",
+        ),
+        MethodSpec(
+            "uag",
+            "lbopt.vgala.method:run_uag",
+            ("vgala-input",),
+            "user association with a named performance function f(rho)",
+        ),
+        MethodSpec(
+            "max-rate", "lbopt.vgala.method:run_max_rate", ("vgala-input",), "every location on its fastest cell"
         ),
         MethodSpec(
             "max-rsrp",

@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formulations.association import AssociationProblem, Separable, Vertices
+from formulations.association import AssociationProblem, Separable, Vertices, _pair_shares
 
 
 @dataclass
 class IterationResult:
     rho: np.ndarray
     choice: np.ndarray  # per location: padded slot of its cell at the last prices
+    shares: np.ndarray  # per allowed pair: the association whose loads are rho
     psi: float
     gap: float
     iterations: int
@@ -57,14 +58,16 @@ def vgala_iteration(
         raise ValueError("need 0 < varsigma < 0.5 and 0 < xi < 1 (eq. 21)")
     vertices = Vertices(problem)
     cap = np.asarray(problem.rho_max, float)
-    if rho0 is None:
-        _, rho = vertices.cheapest(objective.grad(np.zeros(problem.n_cells)))
-        if np.any(rho > cap):
-            rho = feasible_start(problem, vertices, cap)
-            if rho is None:
-                return IterationResult(np.full(problem.n_cells, np.nan), None, np.inf, np.inf, 0, False, [])
-    else:
-        rho = np.asarray(rho0, float)
+    rows = np.arange(vertices.cells.shape[0])
+    pick, rho = vertices.cheapest(objective.grad(np.zeros(problem.n_cells)))
+    weights = np.zeros(vertices.cells.shape)  # convex weights of the cells of each location (padded slots)
+    weights[rows, pick] = 1.0
+    if np.any(rho > cap):
+        start = feasible_start(problem, vertices, cap)
+        if start is None:
+            nan = np.full(problem.n_cells, np.nan)
+            return IterationResult(nan, None, np.zeros(len(problem.loc)), np.inf, np.inf, 0, False, [])
+        rho, weights = start
     value = objective.total(rho)
     trace = []
     gap = np.inf
@@ -92,8 +95,11 @@ def vgala_iteration(
                     break
                 step *= xi
         rho = rho + step * direction
+        weights *= 1.0 - step
+        weights[rows, choice] += step
         value = objective.total(rho)
-    return IterationResult(rho, choice, value, gap, k, converged, trace)
+    shares = _pair_shares(problem, vertices.cells, weights * vertices.mu[:, None])
+    return IterationResult(rho, choice, shares, value, gap, k, converged, trace)
 
 
 def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
@@ -107,13 +113,19 @@ def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
 def feasible_start(problem: AssociationProblem, vertices: Vertices, cap: np.ndarray, iterations: int = 2000):
     """Phase one: Frank–Wolfe on ``Σ exp(c ρ_j / cap_j)`` until every load is within its cap (None if never)."""
     c = 20.0
-    _, rho = vertices.cheapest(np.ones(problem.n_cells))
+    rows = np.arange(vertices.cells.shape[0])
+    pick, rho = vertices.cheapest(np.ones(problem.n_cells))
+    weights = np.zeros(vertices.cells.shape)
+    weights[rows, pick] = 1.0
     for k in range(1, iterations + 1):
         if np.all(rho <= cap * (1 - 1e-9)):
-            return rho
+            return rho, weights
         grad = (c / cap) * np.exp(c * rho / cap)
-        _, s = vertices.cheapest(grad)
-        rho = rho + (2.0 / (k + 2.0)) * (s - rho)
+        pick, s = vertices.cheapest(grad)
+        step = 2.0 / (k + 2.0)
+        rho = rho + step * (s - rho)
+        weights *= 1.0 - step
+        weights[rows, pick] += step
     return None
 
 

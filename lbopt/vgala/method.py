@@ -1,0 +1,261 @@
+"""Association methods on location-level instances: ``vgala``, ``vgala-opt``, ``la``, ``ga``, ``uag``, ``max-rate``.
+
+Each writes ``association.csv`` (``location, cell, share``; a location's shares sum to μ_x, 1 without admission
+control), ``cells[].load_after`` = ρ_j, and ``metrics.psi``, ``metrics.ongrid_power_w``,
+``metrics.latency_indicator``. ``vgala`` is the paper's iteration (its certified Frank–Wolfe gap in
+``metrics.certified_gap``, ``iterations``, and the trace ψ(k)), cross-checked against the certified optimum
+(``metrics.psi_optimum``, ``metrics.gap_to_optimum``). The ``*-opt``/``la``/``ga``/``uag`` methods solve the
+convex program to a relative gap ≤ 1e-6 (:mod:`formulations.association`); they also report the integral
+association the user-side rule gives at the optimal prices.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from formulations.association import AssociationSolution, Vertices, solve_association
+from formulations.association_objectives import uag
+from formulations.status import SolverFacts, Status
+from lbopt.instance.model import Instance
+from lbopt.result import Result
+from lbopt.vgala.data import VgalaData, vgala_data
+from lbopt.vgala.iteration import vgala_iteration
+
+
+def association_table(instance: Instance, data: VgalaData, shares: np.ndarray) -> pd.DataFrame:
+    p = data.problem
+    keep = shares > 1e-12
+    loc_ids = instance.locations["id"].to_numpy(object)
+    cell_ids = instance.cells["id"].to_numpy(object)
+    return pd.DataFrame(
+        {
+            "location": pd.Series(loc_ids[p.loc[keep]], dtype=object),
+            "cell": pd.Series(cell_ids[p.cell[keep]], dtype=object),
+            "share": shares[keep],
+        }
+    )
+
+
+def _cells(instance: Instance, data: VgalaData, rho: np.ndarray) -> pd.DataFrame:
+    cols = {"id": pd.Series(instance.cells["id"].to_numpy(object), dtype=object)}
+    for c in ("tier", "x_m", "y_m"):
+        if c in instance.cells:
+            cols[c] = instance.cells[c].to_numpy()
+    cols["load_after"] = rho
+    if data.has_energy:
+        cols["rho_hat"] = data.rho_hat()
+        cols["power_w"] = data.load_w * rho + data.static_w
+        cols["green_power_w"] = data.green_w
+        cols["ongrid_power_w"] = np.maximum(cols["power_w"] - data.green_w, 0.0)
+    return pd.DataFrame(cols)
+
+
+def _metrics(data: VgalaData, rho: np.ndarray, shares: np.ndarray) -> dict[str, float]:
+    p = data.problem
+    m = data.metrics(rho)
+    served = np.bincount(p.loc, shares, p.n_locations)
+    m["split_locations"] = int(np.sum(np.bincount(p.loc, shares > 1e-9, p.n_locations) > 1))
+    m["admitted_share"] = float(served.mean())
+    m["max_load"] = float(rho.max())
+    return m
+
+
+def integral_at_prices(data: VgalaData, rho: np.ndarray, objective) -> tuple[np.ndarray, dict[str, float]]:
+    """The user-side rule at the prices ``f'(ρ)`` of the solved objective: every location on one cell."""
+    vertices = Vertices(data.problem)
+    _, s = vertices.cheapest(objective.grad(np.minimum(rho, data.problem.rho_max)))
+    return s, {f"integral_{k}": v for k, v in data.metrics(s).items()}
+
+
+def _result(
+    instance: Instance,
+    data: VgalaData,
+    method: str,
+    status: Status,
+    rho: np.ndarray,
+    shares: np.ndarray,
+    facts: SolverFacts,
+    objective: float | None,
+    extra: dict | None = None,
+    tables: dict | None = None,
+) -> Result:
+    metrics = _metrics(data, rho, shares)
+    return Result(
+        instance=instance.name,
+        method=method,
+        status=status,
+        objective=objective,
+        solver=facts,
+        cells=_cells(instance, data, rho),
+        metrics=metrics,
+        tables={"association": association_table(instance, data, shares), **(tables or {})},
+        extra={"kappa": data.kappa, "epsilon": data.epsilon, **(extra or {})},
+    )
+
+
+def _certified(
+    instance: Instance, data: VgalaData, method: str, sol: AssociationSolution, objective, extra=None
+) -> Result:
+    if sol.status == Status.INFEASIBLE:
+        msg = (
+            "the traffic exceeds what the cells can carry below 1 - epsilon even when balanced "
+            f"(overload {np.round(sol.overload, 4).tolist()}); admission control is needed"
+        )
+        extra = {**(extra or {}), "message": msg}
+    res = _result(
+        instance,
+        data,
+        method,
+        sol.status,
+        sol.rho,
+        sol.shares,
+        sol.facts,
+        sol.objective,
+        extra,
+        {"trace": pd.DataFrame(sol.trace)},
+    )
+    res.metrics["lower_bound"] = sol.lower_bound
+    res.metrics["certified_gap"] = sol.gap
+    if sol.status != Status.INFEASIBLE:
+        _, integral = integral_at_prices(data, sol.rho, objective)
+        res.metrics.update(integral)
+    return res
+
+
+def run_vgala_opt(
+    instance: Instance,
+    progress: Callable[[int], None] | None = None,
+    kappa: float | None = None,
+    epsilon: float | None = None,
+    theta: float | None = None,
+) -> Result:
+    """vGALA's objective ψ to a certified optimum."""
+    data = vgala_data(instance, kappa, epsilon, theta)
+    _require_energy(data, "vgala-opt")
+    objective = data.psi()
+    return _certified(instance, data, "vgala-opt", solve_association(data.problem, objective), objective)
+
+
+def run_la(instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None) -> Result:
+    """LA: the latency indicator Σ ρ/(1 − ρ) to a certified optimum (vGALA with κ = 0)."""
+    data = vgala_data(instance, epsilon=epsilon)
+    objective = data.latency()
+    return _certified(instance, data, "la", solve_association(data.problem, objective), objective)
+
+
+def run_uag(
+    instance: Instance,
+    progress: Callable[[int], None] | None = None,
+    performance: str = "rho/(1-rho)",
+    epsilon: float | None = None,
+) -> Result:
+    """UAG with a named performance function f(ρ) (rho/(1-rho), rho^2, -log(1-rho))."""
+    data = vgala_data(instance, epsilon=epsilon)
+    return _certified(
+        instance, data, "uag", solve_association(data.problem, uag(performance)), {"performance": performance}
+    )
+
+
+def run_ga(instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None) -> Result:
+    """GA: least total on-grid power (an LP), then the least latency among the power-optimal associations."""
+    data = vgala_data(instance, epsilon=epsilon)
+    _require_energy(data, "ga")
+    first = solve_association(data.problem, data.ongrid())
+    if first.status == Status.INFEASIBLE:
+        return _certified(instance, data, "ga", first, data.ongrid())
+    budget = first.objective + 1e-6 * max(1.0, first.objective)
+    second = solve_association(data.problem, data.latency(), budget=(data.load_w, data.static_w - data.green_w, budget))
+    res = _certified(instance, data, "ga", second, data.latency(), {"ongrid_optimum_w": first.objective})
+    res.objective = float(data.ongrid().total(second.rho))
+    return res
+
+
+def run_max_rate(
+    instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None
+) -> Result:
+    """Every location on its fastest allowed cell (max rate = least load coefficient)."""
+    t0 = time.perf_counter()
+    data = vgala_data(instance, epsilon=epsilon)
+    vertices = Vertices(data.problem)
+    pick, rho = vertices.cheapest(np.ones(data.problem.n_cells))
+    shares = _shares_of(data, vertices, pick)
+    status = Status.FEASIBLE if np.all(rho <= data.problem.rho_max) else Status.INFEASIBLE
+    return _result(
+        instance,
+        data,
+        "max-rate",
+        status,
+        rho,
+        shares,
+        SolverFacts(name="max-rate", time_s=time.perf_counter() - t0),
+        None,
+    )
+
+
+def _shares_of(data: VgalaData, vertices: Vertices, pick: np.ndarray) -> np.ndarray:
+    from formulations.association import _pair_shares
+
+    padded = np.zeros(vertices.cells.shape)
+    padded[np.arange(len(pick)), pick] = data.problem.admission
+    return _pair_shares(data.problem, vertices.cells, padded)
+
+
+def run_vgala(
+    instance: Instance,
+    progress: Callable[[int], None] | None = None,
+    kappa: float | None = None,
+    epsilon: float | None = None,
+    theta: float | None = None,
+    line_search: str = "armijo",
+    tol: float = 5e-5,
+    certify: bool = True,
+) -> Result:
+    """The paper's iteration, stopped by its own certificate; cross-checked against the certified optimum."""
+    t0 = time.perf_counter()
+    data = vgala_data(instance, kappa, epsilon, theta)
+    _require_energy(data, "vgala")
+    it = vgala_iteration(data.problem, data.psi(), tol=tol, line_search=line_search)
+    facts = SolverFacts(
+        name="vgala-iteration",
+        time_s=time.perf_counter() - t0,
+        gap=it.gap / max(it.psi, 1e-12),
+        extra={"iterations": it.iterations, "line_search": line_search},
+    )
+    if not np.all(np.isfinite(it.rho)):
+        return _certified(
+            instance,
+            data,
+            "vgala",
+            solve_association(data.problem, data.psi()),
+            {"message": "no loads within the caps exist: admission control is needed"},
+        )
+    sol = solve_association(data.problem, data.psi()) if certify else None
+    res = _result(
+        instance,
+        data,
+        "vgala",
+        Status.FEASIBLE if it.converged else Status.PARTIAL,
+        it.rho,
+        it.shares,
+        facts,
+        it.psi,
+        {"iterations": it.iterations},
+        {"trace": pd.DataFrame(it.trace)},
+    )
+    res.metrics["certified_gap"] = it.gap / max(it.psi, 1e-12)
+    res.metrics["iterations"] = it.iterations
+    if sol is not None:
+        res.metrics["psi_optimum"] = sol.objective
+        res.metrics["gap_to_optimum"] = (it.psi - sol.objective) / max(abs(sol.objective), 1e-12)
+        trace = res.tables["trace"]
+        trace["gap_to_optimum"] = (trace["psi"] - sol.objective) / max(abs(sol.objective), 1e-12)
+    return res
+
+
+def _require_energy(data: VgalaData, method: str) -> None:
+    if not data.has_energy:
+        raise ValueError(f"method '{method}' needs cells.static_power_w, load_power_w and green_power_w")

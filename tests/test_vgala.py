@@ -1,0 +1,189 @@
+"""vGALA: the certified association program against Pyomo+HiGHS, SCIP and cvxpy; the iteration against it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from formulations import Status
+from formulations.association import (
+    AssociationProblem,
+    loads_from_shares,
+    solve_association,
+    solve_association_cvxpy,
+    solve_association_pyomo,
+)
+from formulations.association_objectives import green_capacity, latency, ongrid_power, psi, uag
+from lbopt.cli import main
+from lbopt.instance import Instance, InstanceError, load_instance, save_instance
+from lbopt.methods import solve
+from lbopt.scenarios import vgala_layout
+from lbopt.vgala.data import vgala_data
+from lbopt.vgala.iteration import vgala_iteration
+
+GAP = 1e-6  # the certified relative gap of solve_association
+CROSS = 1e-5  # two independent solvers, each within 1e-6 of the optimum, agree to this (relative)
+
+
+def random_problem(seed: int, n_loc: int = 40, n_cells: int = 4, heavy: float = 1.0) -> AssociationProblem:
+    rng = np.random.default_rng(seed)
+    loc, cell, load = [], [], []
+    for x in range(n_loc):
+        for c in rng.choice(n_cells, size=rng.integers(1, n_cells + 1), replace=False):
+            loc.append(x)
+            cell.append(int(c))
+            load.append(heavy * rng.uniform(0.003, 0.04))
+    return AssociationProblem(n_loc, n_cells, np.array(loc), np.array(cell), np.array(load), np.full(n_cells, 0.999))
+
+
+def check_solution(problem: AssociationProblem, rho: np.ndarray, shares: np.ndarray) -> None:
+    """Independent feasibility: shares ≥ 0 sum to μ per location, and loads recomputed from them."""
+    assert np.all(shares >= -1e-9)
+    np.testing.assert_allclose(np.bincount(problem.loc, shares, problem.n_locations), problem.admission, atol=1e-7)
+    np.testing.assert_allclose(loads_from_shares(problem, shares), rho, atol=1e-7)
+    assert np.all(rho <= problem.rho_max + 1e-9)
+
+
+OBJECTIVES = {
+    "latency": lambda n: latency(n=n),
+    "psi": lambda n: psi(4.0, np.full(n, 0.8), np.linspace(0.1, 0.6, n)),
+    "rho^2": lambda n: uag("rho^2"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OBJECTIVES))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_certified_optimum_agrees_with_pyomo_and_scip(name, seed):
+    problem = random_problem(seed)
+    objective = OBJECTIVES[name](problem.n_cells)
+    ours = solve_association(problem, objective)
+    assert ours.status == Status.OPTIMAL
+    assert ours.gap <= GAP
+    check_solution(problem, ours.rho, ours.shares)
+    assert ours.lower_bound <= ours.objective + 1e-12
+    ref = solve_association_pyomo(problem, objective)
+    assert ours.objective == pytest.approx(ref.objective, rel=CROSS)
+    pytest.importorskip("pyscipopt")
+    scip = solve_association_pyomo(problem, objective, solver="scip")
+    assert ours.objective == pytest.approx(scip.objective, rel=CROSS)
+    # SCIP's proven bound can never exceed our feasible objective
+    assert scip.lower_bound <= ours.objective * (1 + CROSS)
+
+
+@pytest.mark.parametrize("name", ["latency", "rho^2", "-log(1-rho)"])
+def test_dcp_objectives_agree_with_cvxpy(name):
+    problem = random_problem(3)
+    objective = latency(n=problem.n_cells) if name == "latency" else uag(name)
+    ours = solve_association(problem, objective)
+    rho, _, value = solve_association_cvxpy(problem, name)
+    assert ours.objective == pytest.approx(value, rel=CROSS)
+    np.testing.assert_allclose(ours.rho, rho, atol=1e-3)  # loads are unique for strictly convex objectives
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n_cells=st.integers(2, 6))
+def test_iteration_ends_within_1e4_of_the_certified_optimum(seed, n_cells):
+    problem = random_problem(seed, n_loc=60, n_cells=n_cells)
+    objective = psi(4.0, np.full(n_cells, 0.8), np.linspace(0.05, 0.7, n_cells))
+    opt = solve_association(problem, objective)
+    it = vgala_iteration(problem, objective)
+    assert it.converged
+    check_solution(problem, it.rho, it.shares)
+    assert (it.psi - opt.objective) / opt.objective <= 1e-4
+    assert it.psi >= opt.lower_bound - 1e-9
+    # the certificate bounds the true gap at every iteration: ψ(ρ_k) − ψ* ≤ gap_k, and ψ* ≤ the certified objective
+    for row in it.trace:
+        assert row["psi"] - opt.objective <= row["gap"] + 1e-9 * max(1.0, row["psi"])
+
+
+def test_ongrid_power_is_an_lp_with_exact_pieces():
+    problem = random_problem(5, heavy=3.0)
+    n = problem.n_cells
+    green, static, load = np.full(n, 50.0), np.full(n, 37.0), np.full(n, 40.0)
+    sol = solve_association(problem, ongrid_power(green, static, load))
+    assert sol.status == Status.OPTIMAL
+    # an independent LP over the shares with highspy: min Σ g, g ≥ β ρ + p − e, g ≥ 0
+    import scipy.optimize as so
+
+    m = len(problem.loc)
+    c = np.concatenate([np.zeros(m), np.ones(n)])
+    a_eq = np.zeros((problem.n_locations, m + n))
+    a_eq[problem.loc, np.arange(m)] = 1
+    a_ub = np.zeros((2 * n, m + n))
+    for j in range(n):
+        a_ub[j, np.flatnonzero(problem.cell == j)] = load[j] * problem.load[problem.cell == j]
+        a_ub[j, m + j] = -1
+        a_ub[n + j, np.flatnonzero(problem.cell == j)] = problem.load[problem.cell == j]
+    b_ub = np.concatenate([green - static, problem.rho_max])
+    ref = so.linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(problem.n_locations), method="highs")
+    assert sol.objective == pytest.approx(ref.fun, abs=1e-6)
+
+
+def test_green_capacity_eq_9():
+    np.testing.assert_allclose(
+        green_capacity(np.array([1000.0, 700.0, 2000.0]), np.full(3, 750.0), np.full(3, 500.0), 1e-3),
+        [0.5, 1e-3, 1 - 1e-3],
+    )
+
+
+def test_overloaded_instance_is_a_result_not_a_crash():
+    problem = random_problem(2, heavy=40.0)
+    sol = solve_association(problem, latency(n=problem.n_cells))
+    assert sol.status == Status.INFEASIBLE
+    assert sol.overload.sum() > 0
+
+
+@pytest.fixture(scope="module")
+def paper_instance() -> Instance:
+    return vgala_layout(seed=4)
+
+
+def test_methods_on_the_paper_setup(paper_instance):
+    results = {m: solve(paper_instance, m) for m in ("vgala", "vgala-opt", "la", "ga", "max-rate")}
+    for name, res in results.items():
+        for key in ("psi", "ongrid_power_w", "latency_indicator"):
+            assert key in res.metrics, (name, key)
+        assoc = res.tables["association"]
+        assert assoc.groupby("location")["share"].sum().to_numpy() == pytest.approx(1.0)
+    # each certified method is best in its own objective among all methods
+    la, ga, opt = results["la"], results["ga"], results["vgala-opt"]
+    for other in results.values():
+        assert la.metrics["latency_indicator"] <= other.metrics["latency_indicator"] * (1 + 1e-6)
+        assert ga.metrics["ongrid_power_w"] <= other.metrics["ongrid_power_w"] + 1e-6
+        assert opt.metrics["psi"] <= other.metrics["psi"] * (1 + 1e-6)
+    assert results["vgala"].metrics["gap_to_optimum"] <= 1e-4
+    assert results["vgala"].metrics["iterations"] >= 1
+
+
+def test_association_csv_and_contract(tmp_path, paper_instance):
+    path = tmp_path / "v.yaml"
+    save_instance(paper_instance, path)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(main, ["solve", str(path), "-m", "vgala", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "result.json").read_text())
+    assert {"psi", "ongrid_power_w", "latency_indicator"} <= set(data["metrics"])
+    assert "iterations" in data
+    assoc = pd.read_csv(out / "association.csv")
+    assert list(assoc.columns) == ["location", "cell", "share"]
+    # loads recomputed from association.csv and the instance equal cells[].load_after
+    inst = load_instance(path)
+    rates = inst.rates.merge(assoc, left_on=["location", "cell"], right_on=["location", "cell"])
+    loc = inst.locations.set_index("id")
+    a = loc.loc[rates["location"], "arrival_rate"].to_numpy() * loc.loc[rates["location"], "mean_size_bits"].to_numpy()
+    rho = a / rates["rate_bps"].to_numpy() * rates["share"].to_numpy()
+    by_cell = pd.Series(rho).groupby(rates["cell"].to_numpy()).sum()
+    cells = pd.DataFrame(data["cells"]).set_index("id")
+    np.testing.assert_allclose(by_cell.reindex(cells.index).fillna(0).to_numpy(), cells["load_after"], atol=1e-9)
+
+
+def test_location_without_allowed_cell_is_named(tmp_path, paper_instance):
+    rates = paper_instance.rates[paper_instance.rates["location"] != "x7"]
+    with pytest.raises(InstanceError, match="'x7' has no allowed cell"):
+        vgala_data(paper_instance.with_tables(rates=rates))
