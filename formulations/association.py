@@ -291,6 +291,8 @@ def solve_association(
         rc = np.minimum(rho, rho_max * (1 - 1e-9))
         for j in range(n):
             master.add_cut(j, float(g[j]), float(f[j] - g[j] * rc[j]))
+    # the best master may predate the last vertices: their weights are zero
+    best_w = np.concatenate([best_w, np.zeros(len(vertices.choice) - len(best_w))])
     shares_padded = vertices.shares(best_w)
     cells, _ = vertices.cells, vertices.loads
     shares = _pair_shares(problem, cells, shares_padded)

@@ -231,6 +231,7 @@ def run_vgala(
             data,
             "vgala",
             solve_association(data.problem, data.psi()),
+            data.psi(),
             {"message": "no loads within the caps exist: admission control is needed"},
         )
     sol = solve_association(data.problem, data.psi()) if certify else None
