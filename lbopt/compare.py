@@ -62,8 +62,35 @@ def comparison_row(instance: Instance, name: str, result: Result, optimum: float
     }
 
 
+ASSOCIATION_METHODS = {"vgala", "vgala-opt", "la", "ga", "uag", "max-rate", "cre-la", "cre-ga", "cre-lg"}
+
+
+def association_row(name: str, result: Result, psi_star: float | None) -> dict:
+    m = result.metrics
+    psi = m.get("psi")
+    return {
+        "method": name,
+        "status": result.status.value,
+        "psi": psi,
+        "ongrid_power_w": m.get("ongrid_power_w"),
+        "latency_indicator": m.get("latency_indicator"),
+        "gap_to_psi_optimum": (psi - psi_star) / abs(psi_star) if psi is not None and psi_star else None,
+        "max_load": m.get("max_load"),
+        "iterations": m.get("iterations"),
+        "time_s": result.solver.time_s,
+    }
+
+
 def compare(instance: Instance, methods: list[str], **params) -> tuple[pd.DataFrame, dict[str, Result]]:
     """Run ``methods`` on ``instance``; returns the comparison table and every method's result."""
+    if set(methods) <= ASSOCIATION_METHODS:
+        results = {name: solve(instance, name) for name in methods}
+        psi_star = None
+        energy = {"static_power_w", "load_power_w", "green_power_w"} <= set(instance.cells.columns)
+        if energy:
+            opt = results.get("vgala-opt") or solve(instance, "vgala-opt")
+            psi_star = opt.metrics.get("psi")
+        return pd.DataFrame([association_row(n, r, psi_star) for n, r in results.items()]), results
     results: dict[str, Result] = {}
     oslb_params = {k: v for k, v in params.items() if k in OSLB_PARAMS}
     for name in methods:

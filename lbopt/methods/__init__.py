@@ -101,6 +101,24 @@ METHODS: dict[str, MethodSpec] = {
             "max-rate", "lbopt.vgala.method:run_max_rate", ("vgala-input",), "every location on its fastest cell"
         ),
         MethodSpec(
+            "cre-la",
+            "lbopt.vgala.cre:run_cre_la",
+            ("vgala-input",),
+            "CRE: small-cell rate bias searched for the least latency indicator",
+        ),
+        MethodSpec(
+            "cre-ga",
+            "lbopt.vgala.cre:run_cre_ga",
+            ("vgala-input", "energy"),
+            "CRE: small-cell rate bias searched for the least on-grid power",
+        ),
+        MethodSpec(
+            "cre-lg",
+            "lbopt.vgala.cre:run_cre_lg",
+            ("vgala-input", "energy"),
+            "CRE: small-cell rate bias searched for the least psi",
+        ),
+        MethodSpec(
             "max-rsrp",
             "lbopt.methods.baselines:run_max_rsrp",
             ("users", "geometry"),

@@ -180,10 +180,28 @@ def trace_figure(trace: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.plot(trace["period"], trace["ldi_after"], marker="o")
-    ax.set_xlabel("period")
-    ax.set_ylabel("LDI")
-    ax.set_title("Load distribution index per period")
+    if "period" in trace:  # balancing periods (MLB)
+        ax.plot(trace["period"], trace["ldi_after"], marker="o")
+        ax.set_xlabel("period")
+        ax.set_ylabel("LDI")
+        ax.set_title("Load distribution index per period")
+    elif "psi" in trace:  # an iteration with its certificate (vGALA)
+        ax.semilogy(trace["iteration"], trace["gap"].clip(lower=1e-16), label="certified gap φᵀ(ρ − s)")
+        if "gap_to_optimum" in trace:
+            ax.semilogy(
+                trace["iteration"],
+                trace["gap_to_optimum"].clip(lower=1e-16) * trace["psi"],
+                label="ψ(k) − ψ* (certified optimum)",
+            )
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("gap")
+        ax.legend(fontsize=8)
+        ax.set_title("Convergence")
+    else:  # a certified solve: upper and lower bounds
+        ax.semilogy(trace["iteration"], (trace["upper"] - trace["lower"]).clip(lower=1e-16))
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("upper − lower bound")
+        ax.set_title("Certified solve")
     return fig
 
 
@@ -227,6 +245,31 @@ def blocking_figure(blocking: pd.DataFrame):
     return fig
 
 
+def coverage_figure(coverage: pd.DataFrame, cells: pd.DataFrame):
+    """Which cell serves each location (the paper's Fig. 4)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    order = {cid: i for i, cid in enumerate(cells["id"])}
+    colour = coverage["cell"].map(order).fillna(-1).astype(int).to_numpy()
+    cmap = plt.get_cmap("tab20")
+    fig, ax = plt.subplots(figsize=(7, 6.5))
+    ax.scatter(coverage["x_m"], coverage["y_m"], c=cmap(colour % 20), s=5, marker="s", linewidths=0, rasterized=True)
+    if {"x_m", "y_m"} <= set(cells.columns):
+        tier = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
+        for is_macro, marker, size in ((True, "^", 120), (False, "o", 50)):
+            sel = (tier == "macro").to_numpy() == is_macro
+            idx = np.flatnonzero(sel)
+            ax.scatter(cells["x_m"][sel], cells["y_m"][sel], marker=marker, s=size, c=cmap(idx % 20), edgecolors="k")
+    ax.set_aspect("equal")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.set_title("Coverage: serving cell of every location")
+    return fig
+
+
 def render_report(out_dir: str | os.PathLike) -> Path:
     """Write ``out_dir/report.html`` from ``result.json`` and its tables; returns the path."""
     out = Path(out_dir)
@@ -263,7 +306,11 @@ def render_report(out_dir: str | os.PathLike) -> Path:
             f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
         ]
         parts += ["<h3>Summary table</h3>", _df_table(tables["summary"], max_rows=200)]
-    if "comparison" in tables:
+    if "coverage" in tables:
+        parts += ["<h2>Coverage</h2>", f"<img alt='coverage' src='{_png(coverage_figure(tables['coverage'], cells))}'>"]
+    if "comparison" in tables and "psi" in tables["comparison"]:
+        parts += ["<h2>Comparison</h2>", _df_table(tables["comparison"])]
+    elif "comparison" in tables:
         comp = tables["comparison"]
         parts += [
             "<h2>Comparison</h2>",

@@ -40,6 +40,23 @@ def association_table(instance: Instance, data: VgalaData, shares: np.ndarray) -
     )
 
 
+def coverage_table(instance: Instance, data: VgalaData, shares: np.ndarray) -> pd.DataFrame:
+    """Per location its position and the cell with the largest share (the paper's coverage maps, Fig. 4)."""
+    p = data.problem
+    order = np.lexsort((-shares, p.loc))
+    first = order[np.r_[True, p.loc[order][1:] != p.loc[order][:-1]]]
+    locs = instance.locations
+    out = pd.DataFrame(
+        {
+            "location": pd.Series(locs["id"].to_numpy(object)[p.loc[first]], dtype=object),
+            "x_m": locs["x_m"].to_numpy()[p.loc[first]],
+            "y_m": locs["y_m"].to_numpy()[p.loc[first]],
+            "cell": pd.Series(instance.cells["id"].to_numpy(object)[p.cell[first]], dtype=object),
+        }
+    )
+    return out
+
+
 def _cells(instance: Instance, data: VgalaData, rho: np.ndarray) -> pd.DataFrame:
     cols = {"id": pd.Series(instance.cells["id"].to_numpy(object), dtype=object)}
     for c in ("tier", "x_m", "y_m"):
@@ -84,6 +101,9 @@ def _result(
     tables: dict | None = None,
 ) -> Result:
     metrics = _metrics(data, rho, shares)
+    extra_tables = dict(tables or {})
+    if {"x_m", "y_m"} <= set(instance.locations.columns):
+        extra_tables["coverage"] = coverage_table(instance, data, shares)
     return Result(
         instance=instance.name,
         method=method,
@@ -92,7 +112,7 @@ def _result(
         solver=facts,
         cells=_cells(instance, data, rho),
         metrics=metrics,
-        tables={"association": association_table(instance, data, shares), **(tables or {})},
+        tables={"association": association_table(instance, data, shares), **extra_tables},
         extra={"kappa": data.kappa, "epsilon": data.epsilon, **(extra or {})},
     )
 
