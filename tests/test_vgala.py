@@ -215,4 +215,4 @@ def test_compare_association_methods(paper_instance):
     t = table.set_index("method")
     assert t.loc["vgala", "gap_to_psi_optimum"] <= 1e-4
     assert (t["gap_to_psi_optimum"] >= -1e-6).all()  # nothing beats the certified optimum of psi
-    assert t.loc["la", "latency_indicator"] == t["latency_indicator"].min()
+    assert t.loc["la", "latency_indicator"] <= t["latency_indicator"].min() * (1 + 1e-6)  # certified to 1e-6
