@@ -200,7 +200,11 @@ class _Master:
                 h.addRow(
                     float(offset[j]), inf, 2, np.array([first + j, j], np.int32), np.array([1.0, -float(slope[j])])
                 )
-            h.addRow(-inf, float(total), n, np.arange(first, first + n, dtype=np.int32), np.ones(n))
+            # elastic like the caps: the first vertices may exceed the budget, the penalty drives it back
+            h.addVars(1, np.zeros(1), np.full(1, inf))
+            h.changeColsCost(1, np.array([first + n], np.int32), np.array([ELASTIC_PENALTY]))
+            cols = np.concatenate([np.arange(first, first + n), [first + n]]).astype(np.int32)
+            h.addRow(-inf, float(total), n + 1, cols, np.concatenate([np.ones(n), [-1.0]]))
         self.h = h
         self.n_vertices = 0
         self.first_vertex = h.getNumCol()
@@ -463,3 +467,50 @@ def solve_association_cvxpy(problem: AssociationProblem, objective_name: str, va
         raise RuntimeError(f"cvxpy/Clarabel ended with status {prob.status}")
     shares = np.clip(eta.value, 0, None)
     return loads_from_shares(problem, shares), shares, float(prob.value)
+
+
+def min_max_load(problem: AssociationProblem, tol: float = 1e-7, max_iterations: int = 500) -> tuple[float, float]:
+    """``z* = min over associations of max_j ρ_j / ρ_max,j`` by column generation; returns (upper, lower) bounds.
+
+    Master (highspy): ``min z`` s.t. ``Σ_k w_k s_kj / ρ_max,j − z ≤ 0``, ``Σ_k w_k = 1``, ``w ≥ 0``. A new vertex
+    prices every location at ``min_j y_j a_xj / ρ_max,j`` with the duals ``y`` of the load rows; the Lagrangian
+    bound ``z_m + min_s yᵀ(s / ρ_max) − σ`` certifies the result.
+    """
+    import highspy
+
+    n = problem.n_cells
+    cap = np.asarray(problem.rho_max, float)
+    vertices = Vertices(problem)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    h.addVars(1, np.array([0.0]), np.array([inf]))  # z
+    h.changeColsCost(1, np.array([0], np.int32), np.array([1.0]))
+    for _ in range(n):
+        h.addRow(-inf, 0.0, 1, np.array([0], np.int32), np.array([-1.0]))
+    h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))
+
+    def add(price: np.ndarray) -> np.ndarray:
+        pick, s = vertices.cheapest(price)
+        if vertices.add(pick, s):
+            rows = np.concatenate([np.flatnonzero(s), [n]]).astype(np.int32)
+            h.addCol(0.0, 0.0, inf, len(rows), rows, np.concatenate([s[s > 0] / cap[s > 0], [1.0]]))
+        return s
+
+    add(np.ones(n))
+    add(1.0 / cap)
+    upper, lower = np.inf, 0.0
+    for _ in range(max_iterations):
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError("HiGHS could not solve the admission master")
+        z = h.getInfo().objective_function_value
+        y = np.asarray(h.getSolution().row_dual)
+        upper = min(upper, z)
+        weight = np.maximum(-y[:n], 0.0)  # the load rows are ≤ rows of a minimisation: their duals are ≤ 0
+        _, s = vertices.cheapest(weight / cap)
+        lower = max(lower, z + float(weight @ (s / cap)) - y[n])
+        if upper - lower <= tol * max(1.0, upper):
+            break
+        add(weight / cap)
+    return upper, lower

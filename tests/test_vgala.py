@@ -216,3 +216,42 @@ def test_compare_association_methods(paper_instance):
     assert t.loc["vgala", "gap_to_psi_optimum"] <= 1e-4
     assert (t["gap_to_psi_optimum"] >= -1e-6).all()  # nothing beats the certified optimum of psi
     assert t.loc["la", "latency_indicator"] <= t["latency_indicator"].min() * (1 + 1e-6)  # certified to 1e-6
+
+
+def test_admission_control_on_an_overloaded_instance():
+    from formulations.association import min_max_load
+    from lbopt.vgala.admission import admitted
+
+    problem = random_problem(2, heavy=40.0)
+    z_up, z_low = min_max_load(problem)
+    # against the direct LP over the shares (scipy's HiGHS): min z s.t. loads ≤ z cap
+    import scipy.optimize as so
+
+    m, n = len(problem.loc), problem.n_cells
+    a_ub = np.zeros((n, m + 1))
+    for j in range(n):
+        a_ub[j, np.flatnonzero(problem.cell == j)] = problem.load[problem.cell == j]
+        a_ub[j, m] = -problem.rho_max[j]
+    a_eq = np.zeros((problem.n_locations, m + 1))
+    a_eq[problem.loc, np.arange(m)] = 1
+    c = np.zeros(m + 1)
+    c[-1] = 1
+    ref = so.linprog(c, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=np.ones(problem.n_locations), method="highs")
+    assert z_up == pytest.approx(ref.fun, rel=1e-6)
+    assert z_low <= ref.fun * (1 + 1e-9)
+    admitted_problem, mu, limit = admitted(problem)
+    assert limit == pytest.approx(1 / ref.fun, rel=1e-6)
+    assert mu == pytest.approx(0.9 / ref.fun, rel=1e-6)
+    sol = solve_association(admitted_problem, latency(n=problem.n_cells))
+    assert sol.status == Status.OPTIMAL
+    assert sol.rho.max() <= 0.999 * 0.9 * (1 + 1e-6) or sol.rho.max() <= 0.999
+
+
+def test_overloaded_instance_through_the_methods():
+    inst = vgala_layout(seed=1, width_m=600, height_m=600, grid_m=20, arrival_rate_total=900)
+    for method in ("la", "vgala"):
+        res = solve(inst, method)
+        assert res.status in (Status.OPTIMAL, Status.FEASIBLE)
+        assert 0 < res.metrics["admitted_share"] < 1
+        assert res.cells["load_after"].max() < 1 - inst.methods.vgala.epsilon + 1e-9
+        assert "admission control" in res.extra["message"]

@@ -110,20 +110,42 @@ def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
     return float(min(1.0, np.min((cap[up] - rho[up]) / direction[up])))
 
 
-def feasible_start(problem: AssociationProblem, vertices: Vertices, cap: np.ndarray, iterations: int = 2000):
-    """Phase one: Frank–Wolfe on ``Σ exp(c ρ_j / cap_j)`` until every load is within its cap (None if never)."""
-    c = 20.0
+def feasible_start(problem: AssociationProblem, vertices: Vertices, cap: np.ndarray, iterations: int = 500):
+    """Phase one: Frank–Wolfe with exact line search on ``Σ_j exp(c (ρ_j / cap_j − 1))`` (a smooth maximum of the
+    relative loads) until every load is within its cap; ``None`` if the loads cannot get there.
+
+    Returns the loads and the padded weights of the association they come from.
+    """
+    c = 50.0
     rows = np.arange(vertices.cells.shape[0])
-    pick, rho = vertices.cheapest(np.ones(problem.n_cells))
+    pick, rho = vertices.cheapest(1.0 / cap)
     weights = np.zeros(vertices.cells.shape)
     weights[rows, pick] = 1.0
-    for k in range(1, iterations + 1):
+
+    def grad(r: np.ndarray) -> np.ndarray:
+        scaled = c * (r / cap - 1.0)
+        return (c / cap) * np.exp(scaled - scaled.max())  # only the direction matters: no overflow
+
+    for _ in range(iterations):
         if np.all(rho <= cap * (1 - 1e-9)):
             return rho, weights
-        grad = (c / cap) * np.exp(c * rho / cap)
-        pick, s = vertices.cheapest(grad)
-        step = 2.0 / (k + 2.0)
-        rho = rho + step * (s - rho)
+        g = grad(rho)
+        pick, s = vertices.cheapest(g)
+        d = s - rho
+        if g @ d >= 0:
+            return None  # a stationary point above the caps: no association fits
+        lo, hi = 0.0, 1.0
+        if grad(rho + d) @ d <= 0:
+            lo = 1.0
+        else:
+            for _ in range(50):
+                mid = 0.5 * (lo + hi)
+                if grad(rho + mid * d) @ d > 0:
+                    hi = mid
+                else:
+                    lo = mid
+        step = lo
+        rho = rho + step * d
         weights *= 1.0 - step
         weights[rows, pick] += step
     return None

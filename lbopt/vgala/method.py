@@ -117,6 +117,27 @@ def _result(
     )
 
 
+def solve_admitting(data: VgalaData, objective, admission: bool = True, **kw) -> tuple[AssociationSolution, dict]:
+    """Solve; when the caps cannot hold all traffic, admit the common share μ* (:mod:`lbopt.vgala.admission`)."""
+    sol = solve_association(data.problem, objective, **kw)
+    if sol.status != Status.INFEASIBLE or not admission:
+        return sol, {}
+    from lbopt.vgala.admission import admitted
+
+    problem, mu, limit = admitted(data.problem)
+    data.problem = problem
+    sol = solve_association(problem, objective, **kw)
+    return sol, {
+        "admission_probability": mu,
+        "admission_limit": limit,
+        "message": (
+            f"the traffic exceeds what the cells carry below 1 - epsilon (at most {limit:.6g} of it fits); "
+            f"admission control admits {mu:.6g} of every location's traffic, so that a balanced association "
+            "keeps every load at or below 0.9 (1 - epsilon)"
+        ),
+    }
+
+
 def _certified(
     instance: Instance, data: VgalaData, method: str, sol: AssociationSolution, objective, extra=None
 ) -> Result:
@@ -157,14 +178,16 @@ def run_vgala_opt(
     data = vgala_data(instance, kappa, epsilon, theta)
     _require_energy(data, "vgala-opt")
     objective = data.psi()
-    return _certified(instance, data, "vgala-opt", solve_association(data.problem, objective), objective)
+    sol, extra = solve_admitting(data, objective)
+    return _certified(instance, data, "vgala-opt", sol, objective, extra)
 
 
 def run_la(instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None) -> Result:
     """LA: the latency indicator Σ ρ/(1 − ρ) to a certified optimum (vGALA with κ = 0)."""
     data = vgala_data(instance, epsilon=epsilon)
     objective = data.latency()
-    return _certified(instance, data, "la", solve_association(data.problem, objective), objective)
+    sol, extra = solve_admitting(data, objective)
+    return _certified(instance, data, "la", sol, objective, extra)
 
 
 def run_uag(
@@ -184,12 +207,12 @@ def run_ga(instance: Instance, progress: Callable[[int], None] | None = None, ep
     """GA: least total on-grid power (an LP), then the least latency among the power-optimal associations."""
     data = vgala_data(instance, epsilon=epsilon)
     _require_energy(data, "ga")
-    first = solve_association(data.problem, data.ongrid())
+    first, admission = solve_admitting(data, data.ongrid())
     if first.status == Status.INFEASIBLE:
-        return _certified(instance, data, "ga", first, data.ongrid())
+        return _certified(instance, data, "ga", first, data.ongrid(), admission)
     budget = first.objective + 1e-6 * max(1.0, first.objective)
     second = solve_association(data.problem, data.latency(), budget=(data.load_w, data.static_w - data.green_w, budget))
-    res = _certified(instance, data, "ga", second, data.latency(), {"ongrid_optimum_w": first.objective})
+    res = _certified(instance, data, "ga", second, data.latency(), {"ongrid_optimum_w": first.objective, **admission})
     res.objective = float(data.ongrid().total(second.rho))
     return res
 
@@ -239,6 +262,18 @@ def run_vgala(
     data = vgala_data(instance, kappa, epsilon, theta)
     _require_energy(data, "vgala")
     it = vgala_iteration(data.problem, data.psi(), tol=tol, line_search=line_search)
+    admission: dict = {}
+    if not np.all(np.isfinite(it.rho)):  # no loads within the caps: admit a common share first
+        from lbopt.vgala.admission import admitted
+
+        data.problem, mu, limit = admitted(data.problem)
+        admission = {
+            "admission_probability": mu,
+            "admission_limit": limit,
+            "message": f"admission control admits {mu:.6g} of every location's traffic "
+            f"(at most {limit:.6g} fits below 1 - epsilon)",
+        }
+        it = vgala_iteration(data.problem, data.psi(), tol=tol, line_search=line_search)
     facts = SolverFacts(
         name="vgala-iteration",
         time_s=time.perf_counter() - t0,
@@ -264,7 +299,7 @@ def run_vgala(
         it.shares,
         facts,
         it.psi,
-        {"iterations": it.iterations},
+        {"iterations": it.iterations, **admission},
         {"trace": pd.DataFrame(it.trace)},
     )
     res.metrics["certified_gap"] = it.gap / max(it.psi, 1e-12)
