@@ -24,6 +24,10 @@ demo: setup
 	$(BIN)/lbopt report $(DEMO)/max-rsrp
 	$(BIN)/lbopt compare $(DEMO)/hetnet37.yaml --methods oslb,mlb,chain,none --integral --out $(DEMO)/compare
 	$(BIN)/lbopt report $(DEMO)/compare
+	$(BIN)/lbopt generate vgala --seed 7 --out $(DEMO)/vgala.yaml
+	$(BIN)/lbopt compare $(DEMO)/vgala.yaml --methods vgala,vgala-opt,la,ga,max-rate,cre-la,cre-ga,cre-lg --out $(DEMO)/vgala-compare
+	$(BIN)/lbopt report $(DEMO)/vgala-compare/vgala
+	$(BIN)/lbopt report $(DEMO)/vgala-compare
 
 test: setup
 	$(BIN)/python -m pytest -q
