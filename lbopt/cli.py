@@ -177,9 +177,9 @@ def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
 
 
 @main.command()
-@click.argument("paper", type=click.Choice(["oslb"]))
+@click.argument("paper", type=click.Choice(["oslb", "vgala"]))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-@click.option("--seeds", type=int, default=20, show_default=True, help="seeds per point")
+@click.option("--seeds", type=int, default=20, show_default=True, help="seeds (drops) per point")
 @click.option("--study-seed", type=int, default=2014, show_default=True, help="seed every case seed derives from")
 @click.option("--workers", type=int, default=None, help="local worker processes (default: one per core)")
 @click.option("--scheduler", default=None, help="Dask scheduler address (runs the cases on that cluster)")
@@ -198,7 +198,9 @@ def reproduce(
         from lbopt.experiments.reproduce import reproduce_paper
 
         busy = tuple(int(p) for p in points.split(",")) if points else None
-        n_cases = seeds * (len(busy) if busy else 7)
+        n_cases = (
+            seeds * (len(busy) if busy else 7) if paper == "oslb" else 3 * seeds + max(seeds // 2, 2) + max(100, seeds)
+        )
         with _progress(n_cases, f"reproduce {paper}") as advance:
             result = reproduce_paper(
                 paper,

@@ -88,3 +88,19 @@ def test_cli_reproduce_small(tmp_path):
     rep = CliRunner().invoke(main, ["report", str(out)])
     assert rep.exit_code == 0
     assert "What the paper claims" in (out / "report.html").read_text()
+
+
+def test_vgala_study_case_headline_directions():
+    from lbopt.experiments.vgala_paper import headline, study_case, summarise
+
+    rows = pd.DataFrame(study_case({"experiment": "headline", "seed": 11})["rows"])
+    by = rows.set_index("method")
+    # LA is the latency optimum, vGALA trades latency for on-grid power (κ = 4, θ = 0.8), GA the power optimum
+    assert by.loc["la", "latency"] <= by.loc["vgala", "latency"] * (1 + 1e-4)
+    assert by.loc["ga", "ongrid_w"] <= by.loc["vgala", "ongrid_w"] + 1e-6
+    assert by.loc["vgala", "ongrid_w"] <= by.loc["la", "ongrid_w"] * (1 + 1e-4) + 1e-6
+    head = headline(rows)
+    assert head["vgala_iterations_mean"] >= 1
+    summary = summarise(rows.copy())
+    assert set(summary["method"]) == {"vgala", "la", "ga"}
+    assert (summary["overloaded_drops"] == 0).all()

@@ -78,6 +78,7 @@ def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[float, float, float
     from scipy import stats
 
     x = values.dropna().to_numpy(float)
+    x = x[np.isfinite(x)]
     if len(x) == 0:
         return float("nan"), float("nan"), float("nan")
     m = float(x.mean())

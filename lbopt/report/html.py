@@ -270,6 +270,99 @@ def coverage_figure(coverage: pd.DataFrame, cells: pd.DataFrame):
     return fig
 
 
+def vgala_reproduction_figures(summary: pd.DataFrame) -> list:
+    """Figs. 5–9 of Han & Ansari from the study's summary table (means with 95 % confidence intervals)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs = []
+    head = summary[summary["experiment"] == "headline"]
+    if len(head):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+        for ax, metric, label in (
+            (axes[0], "ongrid_w", "on-grid power (W)"),
+            (axes[1], "latency", "latency indicator"),
+        ):
+            err = np.vstack(
+                [head[f"{metric}_mean"] - head[f"{metric}_low"], head[f"{metric}_high"] - head[f"{metric}_mean"]]
+            )
+            ax.bar(head["method"], head[f"{metric}_mean"], yerr=err, capsize=4, color="tab:blue")
+            ax.set_ylabel(label)
+        fig.suptitle("Fig. 5: vGALA (theta 0.8, kappa 4) against LA and GA")
+        figs.append(fig)
+    for exp, key, title in (
+        ("kappa", "kappa", "Fig. 6: kappa (theta = 1)"),
+        ("theta", "theta", "Fig. 7: theta (kappa = 4)"),
+        ("solar", "solar_efficiency", "Fig. 8: solar efficiency (theta 0.8, kappa 4)"),
+    ):
+        part = summary[summary["experiment"] == exp].sort_values(key)
+        if not len(part):
+            continue
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+        for method, rows in part.groupby("method"):
+            for ax, metric in ((axes[0], "ongrid_w"), (axes[1], "latency")):
+                ax.plot(rows[key], rows[f"{metric}_mean"], marker="o", label=method)
+                ax.fill_between(rows[key], rows[f"{metric}_low"], rows[f"{metric}_high"], alpha=0.2)
+        axes[0].set_ylabel("on-grid power (W)")
+        axes[1].set_ylabel("latency indicator")
+        for ax in axes:
+            ax.set_xlabel(key)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(title)
+        figs.append(fig)
+    cre = summary[summary["experiment"] == "cre"]
+    if len(cre):
+        fig, ax = plt.subplots(figsize=(6.5, 4.5))
+        for _, r in cre.iterrows():
+            label = r["method"] + (f" (kappa {r['kappa']:g})" if pd.notna(r["kappa"]) else "")
+            ax.errorbar(
+                r["latency_mean"],
+                r["ongrid_w_mean"],
+                xerr=r["latency_mean"] - r["latency_low"],
+                yerr=r["ongrid_w_mean"] - r["ongrid_w_low"],
+                fmt="o",
+                capsize=3,
+                label=label,
+            )
+        ax.set_xlabel("latency indicator")
+        ax.set_ylabel("on-grid power (W)")
+        ax.legend(fontsize=7)
+        ax.set_title(f"Fig. 9: vGALA against CRE ({int(cre['drops'].max())} drops)")
+        figs.append(fig)
+    return figs
+
+
+def coverage_maps_figure(coverage: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    methods = list(pd.unique(coverage["method"]))
+    fig, axes = plt.subplots(1, len(methods), figsize=(4.2 * len(methods), 4.2))
+    cmap = plt.get_cmap("tab20")
+    codes = {c: i for i, c in enumerate(sorted(pd.unique(coverage["cell"])))}
+    for ax, method in zip(np.atleast_1d(axes), methods, strict=True):
+        part = coverage[coverage["method"] == method]
+        ax.scatter(
+            part["x_m"],
+            part["y_m"],
+            c=cmap(part["cell"].map(codes).to_numpy() % 20),
+            s=3,
+            marker="s",
+            linewidths=0,
+            rasterized=True,
+        )
+        ax.set_title(method)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("Fig. 4: coverage (serving cell of every location)")
+    return fig
+
+
 def render_report(out_dir: str | os.PathLike) -> Path:
     """Write ``out_dir/report.html`` from ``result.json`` and its tables; returns the path."""
     out = Path(out_dir)
@@ -291,7 +384,19 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += ["<h2>Instance</h2>", _kv_table(summary)]
     solver = {k: v for k, v in (data.get("solver") or {}).items() if v not in (None, {}, [])}
     parts += ["<h2>Solver</h2>", _kv_table({"objective": data.get("objective"), **solver})]
-    if "summary" in tables and data["method"].startswith("reproduce"):
+    if data["method"] == "reproduce-vgala":
+        parts += ["<h2>Reproduction</h2>", f"<p>{html.escape(str(data.get('paper', '')))}</p>"]
+        for fig in vgala_reproduction_figures(tables["summary"]):
+            parts.append(f"<img alt='figure' src='{_png(fig)}'>")
+        if "coverage_maps" in tables:
+            parts.append(f"<img alt='coverage maps' src='{_png(coverage_maps_figure(tables['coverage_maps']))}'>")
+        parts += ["<h3>What the paper claims</h3>", _kv_table(data.get("paper_claims") or {})]
+        parts += [
+            "<h3>Set-up and choices of ours</h3>",
+            f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
+        ]
+        parts += ["<h3>Summary table</h3>", _df_table(tables["summary"], max_rows=200)]
+    elif "summary" in tables and data["method"].startswith("reproduce"):
         parts += [
             "<h2>Reproduction</h2>",
             f"<p>{html.escape(str(data.get('paper', '')))}</p>",
