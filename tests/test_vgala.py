@@ -255,3 +255,71 @@ def test_overloaded_instance_through_the_methods():
         assert 0 < res.metrics["admitted_share"] < 1
         assert res.cells["load_after"].max() < 1 - inst.methods.vgala.epsilon + 1e-9
         assert "admission control" in res.extra["message"]
+
+
+VGALA_HEAD = """\
+lbopt: 1
+name: v
+cells:
+  - {id: m0, x_m: 0, y_m: 0, tier: macro, static_power_w: 750, load_power_w: 500, green_power_w: 900}
+  - {id: s0, x_m: 300, y_m: 0, tier: small, static_power_w: 37, load_power_w: 4, green_power_w: 40}
+locations:
+  - {id: x0, arrival_rate: 1.0, mean_size_bits: 1e5}
+  - {id: x1, arrival_rate: 2.0, mean_size_bits: 1e5}
+"""
+
+
+@pytest.mark.parametrize(
+    ("tail", "fragment"),
+    [
+        (
+            "rates:\n  - {location: x0, cell: m0, rate_bps: 0}\n  - {location: x1, cell: m0, rate_bps: 1e6}\n",
+            "rates.rate_bps",
+        ),
+        ("rates:\n  - {location: x0, cell: m0, rate_bps: 1e6}\n", "'x1' has no allowed cell"),
+        ("rates:\n  - {location: x0, cell: m9, rate_bps: 1e6}\n", "unknown cell 'm9'"),
+        (
+            "rates:\n  - {location: x0, cell: m0, rate_bps: 1e6}\n  - {location: x1, cell: m0, rate_bps: 1e6}\n"
+            "methods: {vgala: {kappa: -1}}\n",
+            "methods.vgala.kappa",
+        ),
+        (
+            "rates:\n  - {location: x0, cell: m0, rate_bps: 1e6}\n  - {location: x1, cell: m0, rate_bps: 1e6}\n"
+            "methods: {vgala: {epsilon: 1.5}}\n",
+            "methods.vgala.epsilon",
+        ),
+        (
+            "rates:\n  - {location: x0, cell: m0, rate_bps: 1e6}\n  - {location: x1, cell: m0, rate_bps: 1e6}\n"
+            "methods: {vgala: {theta: 2}}\n",
+            "methods.vgala.theta",
+        ),
+    ],
+)
+def test_bad_vgala_input_is_refused_cleanly(tmp_path, tail, fragment):
+    path = tmp_path / "v.yaml"
+    path.write_text(VGALA_HEAD + tail)
+    res = CliRunner().invoke(main, ["solve", str(path), "-m", "vgala", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2, res.output
+    assert fragment in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_negative_arrival_rate_is_refused(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text(
+        VGALA_HEAD.replace("arrival_rate: 2.0", "arrival_rate: -2.0")
+        + "rates:\n  - {location: x0, cell: m0, rate_bps: 1e6}\n"
+    )
+    with pytest.raises(InstanceError, match=r"locations\.arrival_rate"):
+        load_instance(path)
+
+
+def test_cells_without_locations_are_named(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text(
+        VGALA_HEAD + "rates:\n  - {location: x0, cell: m0, rate_bps: 1e6}\n"
+        "  - {location: x1, cell: m0, rate_bps: 1e6}\n"
+    )
+    res = solve(load_instance(path), "la")
+    assert res.extra["cells_without_locations"] == ["s0"]

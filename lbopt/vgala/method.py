@@ -102,6 +102,9 @@ def _result(
 ) -> Result:
     metrics = _metrics(data, rho, shares)
     extra_tables = dict(tables or {})
+    unused = np.setdiff1d(np.arange(data.problem.n_cells), data.problem.cell)
+    if len(unused):
+        extra = {**(extra or {}), "cells_without_locations": instance.cells["id"].to_numpy(object)[unused].tolist()}
     if {"x_m", "y_m"} <= set(instance.locations.columns):
         extra_tables["coverage"] = coverage_table(instance, data, shares)
     return Result(
