@@ -89,7 +89,12 @@ def check(file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--method", "-m", required=True, help="method name (see `lbopt check FILE`)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-@click.option("--engine", default=None, help="solver engine (oslb: auto, highs, pyomo, ortools, networkx)")
+@click.option(
+    "--engine",
+    default=None,
+    help="solver engine (oslb: auto, highs, pyomo, ortools, networkx; vgala-opt/la/uag: colgen, pyomo, cvxpy)",
+)
+@click.option("--performance", default=None, help="uag: rho/(1-rho), rho^2 or -log(1-rho)")
 @click.option("--target", type=click.Choice(["equal-prb", "equal-utilisation"]), default=None, help="oslb target")
 @click.option("--beta", type=float, default=None, help="oslb: share of edge-user PRBs that can move (0, 1]")
 @click.option("--integral/--fractional", default=None, help="oslb: integral targets (largest remainder)")

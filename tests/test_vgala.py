@@ -323,3 +323,27 @@ def test_cells_without_locations_are_named(tmp_path):
     )
     res = solve(load_instance(path), "la")
     assert res.extra["cells_without_locations"] == ["s0"]
+
+
+@pytest.mark.parametrize("engine", ["pyomo", "cvxpy"])
+def test_engines_of_the_certified_methods_agree(tmp_path, engine):
+    rng = np.random.default_rng(1)
+    n_loc = 30
+    cells = pd.DataFrame({"id": ["m0", "s0", "s1"], "tier": ["macro", "small", "small"]})
+    locs = pd.DataFrame(
+        {"id": [f"x{i}" for i in range(n_loc)], "arrival_rate": rng.uniform(0.5, 2, n_loc), "mean_size_bits": 1e5}
+    )
+    rows = [
+        (f"x{i}", c, rng.uniform(2e6, 2e7))
+        for i in range(n_loc)
+        for c in ("m0", "s0", "s1")
+        if rng.random() < 0.8 or c == "m0"
+    ]
+    rates = pd.DataFrame(rows, columns=["location", "cell", "rate_bps"])
+    inst = Instance(name="small", cells=cells, locations=locs, rates=rates)
+    ours = solve(inst, "la")
+    other = solve(inst, "la", engine=engine)
+    assert other.metrics["latency_indicator"] == pytest.approx(ours.metrics["latency_indicator"], rel=CROSS)
+    uag_ours = solve(inst, "uag", performance="rho^2")
+    uag_other = solve(inst, "uag", performance="rho^2", engine=engine)
+    assert uag_other.objective == pytest.approx(uag_ours.objective, rel=CROSS)

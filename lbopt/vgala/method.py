@@ -120,8 +120,23 @@ def _result(
     )
 
 
-def solve_admitting(data: VgalaData, objective, admission: bool = True, **kw) -> tuple[AssociationSolution, dict]:
-    """Solve; when the caps cannot hold all traffic, admit the common share μ* (:mod:`lbopt.vgala.admission`)."""
+def solve_admitting(
+    data: VgalaData, objective, admission: bool = True, engine: str = "colgen", **kw
+) -> tuple[AssociationSolution, dict]:
+    """Solve; when the caps cannot hold all traffic, admit the common share μ* (:mod:`lbopt.vgala.admission`).
+
+    ``engine``: ``colgen`` (load-space outer approximation and column generation, highspy; the default),
+    ``pyomo`` (the declarative model over the shares, Pyomo + HiGHS; small instances) or ``cvxpy`` (Clarabel; DCP
+    objectives only).
+    """
+    if engine == "pyomo":
+        from formulations.association import solve_association_pyomo
+
+        return solve_association_pyomo(data.problem, objective), {"engine": "pyomo"}
+    if engine == "cvxpy":
+        return _solve_cvxpy(data, objective), {"engine": "cvxpy"}
+    if engine != "colgen":
+        raise ValueError(f"unknown engine '{engine}'; expected colgen, pyomo or cvxpy")
     sol = solve_association(data.problem, objective, **kw)
     if sol.status != Status.INFEASIBLE or not admission:
         return sol, {}
@@ -139,6 +154,24 @@ def solve_admitting(data: VgalaData, objective, admission: bool = True, **kw) ->
             "keeps every load at or below 0.9 (1 - epsilon)"
         ),
     }
+
+
+def _solve_cvxpy(data: VgalaData, objective) -> AssociationSolution:
+    from formulations.association import solve_association_cvxpy
+
+    t0 = time.perf_counter()
+    rho, shares, value = solve_association_cvxpy(data.problem, objective.name)
+    return AssociationSolution(
+        status=Status.OPTIMAL,
+        rho=rho,
+        shares=shares,
+        objective=value,
+        lower_bound=float("nan"),
+        gap=float("nan"),
+        iterations=0,
+        overload=np.zeros(data.problem.n_cells),
+        facts=SolverFacts(name="cvxpy+clarabel", time_s=time.perf_counter() - t0),
+    )
 
 
 def _certified(
@@ -176,20 +209,26 @@ def run_vgala_opt(
     kappa: float | None = None,
     epsilon: float | None = None,
     theta: float | None = None,
+    engine: str = "colgen",
 ) -> Result:
     """vGALA's objective ψ to a certified optimum."""
     data = vgala_data(instance, kappa, epsilon, theta)
     _require_energy(data, "vgala-opt")
     objective = data.psi()
-    sol, extra = solve_admitting(data, objective)
+    sol, extra = solve_admitting(data, objective, engine=engine)
     return _certified(instance, data, "vgala-opt", sol, objective, extra)
 
 
-def run_la(instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None) -> Result:
+def run_la(
+    instance: Instance,
+    progress: Callable[[int], None] | None = None,
+    epsilon: float | None = None,
+    engine: str = "colgen",
+) -> Result:
     """LA: the latency indicator Σ ρ/(1 − ρ) to a certified optimum (vGALA with κ = 0)."""
     data = vgala_data(instance, epsilon=epsilon)
     objective = data.latency()
-    sol, extra = solve_admitting(data, objective)
+    sol, extra = solve_admitting(data, objective, engine=engine)
     return _certified(instance, data, "la", sol, objective, extra)
 
 
@@ -198,12 +237,13 @@ def run_uag(
     progress: Callable[[int], None] | None = None,
     performance: str = "rho/(1-rho)",
     epsilon: float | None = None,
+    engine: str = "colgen",
 ) -> Result:
     """UAG with a named performance function f(ρ) (rho/(1-rho), rho^2, -log(1-rho))."""
     data = vgala_data(instance, epsilon=epsilon)
-    return _certified(
-        instance, data, "uag", solve_association(data.problem, uag(performance)), {"performance": performance}
-    )
+    objective = uag(performance)
+    sol, extra = solve_admitting(data, objective, engine=engine)
+    return _certified(instance, data, "uag", sol, objective, {"performance": performance, **extra})
 
 
 def run_ga(instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None) -> Result:
