@@ -127,12 +127,18 @@ class Vertices:
         ).astype(float)
 
     def add(self, pick: np.ndarray, rho: np.ndarray) -> bool:
-        for r in self.rho:
-            if np.allclose(r, rho, rtol=0, atol=1e-12):
-                return False
+        return self.index(pick, rho)[1]
+
+    def index(self, pick: np.ndarray, rho: np.ndarray) -> tuple[int, bool]:
+        """Position of this vertex (an equal load vector counts as the same vertex) and whether it is new."""
+        if self.rho:
+            diff = np.abs(np.asarray(self.rho) - rho).max(axis=1)
+            hit = np.flatnonzero(diff <= 1e-12)
+            if len(hit):
+                return int(hit[0]), False
         self.choice.append(pick)
         self.rho.append(rho)
-        return True
+        return len(self.rho) - 1, True
 
     def shares(self, weights: np.ndarray) -> np.ndarray:
         """Shares per padded slot (locations × width) of the convex combination ``Σ_k w_k vertex_k``."""
@@ -242,13 +248,18 @@ def solve_association(
     max_iterations: int = 500,
     start_prices: list[np.ndarray] | None = None,
     budget: tuple[np.ndarray, np.ndarray, float] | None = None,
+    fw_steps: int = 20,
 ) -> AssociationSolution:
     """Certified minimiser of ``Σ f_j(ρ_j)`` over the association polytope (see the module docstring).
 
     ``rows = (G, h)`` adds linear constraints ``G ρ ≤ h``; ``budget = (slope, offset, total)`` adds
     ``Σ_j max(slope_j ρ_j + offset_j, 0) ≤ total`` (GA's tie-break: least latency at the least on-grid power);
-    ``start_prices`` seeds the first vertices.
+    ``start_prices`` seeds the first vertices; ``fw_steps`` Frank–Wolfe steps per round (exact line search, within
+    the caps) supply tangent points, vertices, feasible upper bounds and the Frank–Wolfe lower bound
+    ``f(ρ) − ∇f(ρ)ᵀ(ρ − s)``; with ``rows``/``budget`` they are off (their feasible set is not P within the caps).
     """
+    if rows is not None or budget is not None:
+        fw_steps = 0
     t0 = time.perf_counter()
     n = problem.n_cells
     rho_max = np.asarray(problem.rho_max, float)
@@ -290,11 +301,30 @@ def solve_association(
         added = vertices.add(pick, s)
         if added:
             master.add_vertex(s)
-        g = objective.grad(np.minimum(rho, rho_max * (1 - 1e-9)))
-        f = objective.value(np.minimum(rho, rho_max * (1 - 1e-9)))
         rc = np.minimum(rho, rho_max * (1 - 1e-9))
-        for j in range(n):
-            master.add_cut(j, float(g[j]), float(f[j] - g[j] * rc[j]))
+        _add_tangents(master, objective, rc)
+        if fw_steps and slack.sum() <= 1e-12:
+            # Frank–Wolfe steps from the master's loads: better points for tangents, vertices for the master,
+            # feasible upper bounds and the Frank–Wolfe lower bound (Kelley alone is slow with many cells)
+            fw_rho, fw_w = rc.copy(), np.concatenate([w, np.zeros(len(vertices.rho) - len(w))])
+            for _ in range(fw_steps):
+                g = objective.grad(fw_rho)
+                pick, s = vertices.cheapest(g)
+                lower = max(lower, objective.total(fw_rho) - float(g @ (fw_rho - s)))
+                k, new = vertices.index(pick, s)
+                if new:
+                    master.add_vertex(s)
+                    fw_w = np.concatenate([fw_w, [0.0]])
+                d = s - fw_rho
+                t = _segment_minimiser(objective, fw_rho, d, _max_step(fw_rho, d, rho_max * (1 - 1e-9)))
+                fw_rho = fw_rho + t * d
+                fw_w *= 1.0 - t
+                fw_w[k] += t
+                value = objective.total(fw_rho)
+                if value < upper:
+                    upper = value
+                    best_rho, best_w, best_v = fw_rho.copy(), fw_w.copy(), np.zeros(n)
+            _add_tangents(master, objective, fw_rho)  # one tangent set per round keeps the master small
     # the best master may predate the last vertices: their weights are zero
     best_w = np.concatenate([best_w, np.zeros(len(vertices.choice) - len(best_w))])
     shares_padded = vertices.shares(best_w)
@@ -321,6 +351,40 @@ def solve_association(
         facts=facts,
         trace=trace,
     )
+
+
+def _add_tangents(master: _Master, objective: Separable, rho: np.ndarray) -> None:
+    g, f = objective.grad(rho), objective.value(rho)
+    for j in range(len(rho)):
+        master.add_cut(j, float(g[j]), float(f[j] - g[j] * rho[j]))
+
+
+def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
+    """Largest t ≤ 1 keeping ρ + t d within the caps."""
+    up = direction > 1e-15
+    if not up.any():
+        return 1.0
+    return float(max(0.0, min(1.0, np.min((cap[up] - rho[up]) / direction[up]))))
+
+
+def _segment_minimiser(objective: Separable, rho: np.ndarray, direction: np.ndarray, t_max: float) -> float:
+    """argmin over [0, t_max] of Σ f(ρ + t d): bisection on the increasing directional derivative."""
+
+    def deriv(t: float) -> float:
+        return float(objective.grad(rho + t * direction) @ direction)
+
+    if t_max <= 0 or deriv(0.0) >= 0:
+        return 0.0
+    if deriv(t_max) <= 0:
+        return t_max
+    lo, hi = 0.0, t_max
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if deriv(mid) > 0:
+            hi = mid
+        else:
+            lo = mid
+    return lo
 
 
 def _pair_shares(problem: AssociationProblem, cells: np.ndarray, padded: np.ndarray) -> np.ndarray:
