@@ -66,7 +66,7 @@ def test_certified_optimum_agrees_with_pyomo_and_scip(name, seed):
     assert ours.status == Status.OPTIMAL
     assert ours.gap <= GAP
     check_solution(problem, ours.rho, ours.shares)
-    assert ours.lower_bound <= ours.objective + 1e-12
+    assert ours.lower_bound <= ours.objective * (1 + 1e-9)  # bounds meet up to float rounding
     ref = solve_association_pyomo(problem, objective)
     assert ours.objective == pytest.approx(ref.objective, rel=CROSS)
     pytest.importorskip("pyscipopt")
