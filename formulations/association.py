@@ -178,6 +178,7 @@ class _Master:
 
         self.hs = highspy
         self.n = n
+        self.budget_slack: int | None = None
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         inf = highspy.kHighsInf
@@ -211,6 +212,7 @@ class _Master:
             h.changeColsCost(1, np.array([first + n], np.int32), np.array([ELASTIC_PENALTY]))
             cols = np.concatenate([np.arange(first, first + n), [first + n]]).astype(np.int32)
             h.addRow(-inf, float(total), n + 1, cols, np.concatenate([np.ones(n), [-1.0]]))
+            self.budget_slack = first + n
         self.h = h
         self.n_vertices = 0
         self.first_vertex = h.getNumCol()
@@ -237,7 +239,10 @@ class _Master:
         x = np.asarray(sol.col_value)
         y = np.asarray(sol.row_dual)
         n = self.n
-        return h.getInfo().objective_function_value, x[:n], x[2 * n : 3 * n], x[self.first_vertex :], y
+        slack = x[2 * n : 3 * n].copy()
+        if self.budget_slack is not None:  # a budget violation counts like an overload (spread over the cells)
+            slack += x[self.budget_slack] / n
+        return h.getInfo().objective_function_value, x[:n], slack, x[self.first_vertex :], y
 
 
 def solve_association(

@@ -347,3 +347,18 @@ def test_engines_of_the_certified_methods_agree(tmp_path, engine):
     uag_ours = solve(inst, "uag", performance="rho^2")
     uag_other = solve(inst, "uag", performance="rho^2", engine=engine)
     assert uag_other.objective == pytest.approx(uag_ours.objective, rel=CROSS)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ga_tie_break_keeps_the_power_optimum(seed):
+    """GA's second stage (least latency) must not give up on-grid power (the budget row is elastic only in form)."""
+    problem = random_problem(seed, n_loc=80, n_cells=4, heavy=2.0)
+    n = problem.n_cells
+    rng = np.random.default_rng(seed)
+    green, static, load = rng.uniform(30, 60, n), np.full(n, 37.0), np.full(n, 40.0)
+    power = ongrid_power(green, static, load)
+    first = solve_association(problem, power)
+    second = solve_association(problem, latency(n=n), budget=(load, static - green, first.objective + 1e-6))
+    assert power.total(second.rho) <= first.objective + 1e-5
+    # and among such associations its latency is no worse than the first stage's
+    assert latency(n=n).total(second.rho) <= latency(n=n).total(first.rho) * (1 + 1e-6)
