@@ -1,0 +1,1 @@
+"""Stability of load balancing on the cell graph (Zou et al.): spectra, certificates, dynamics."""
