@@ -58,7 +58,7 @@ def main() -> None:
                 "cells": args.cells,
                 "edges": int(adj.nnz // 2),
                 "components": len(s.components),
-                "largest_component": int(len(big.cells)),
+                "largest_component": len(big.cells),
                 "lambda_2": big.lambda_2,
                 "lambda_max": s.lambda_max,
                 "residual_2": big.residual_2,

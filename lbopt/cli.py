@@ -234,6 +234,26 @@ def pd_options():
 
 
 @main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
+def validate(file: str, out_dir: str | None) -> None:
+    """Stability certificates and cross-checks (declarative against iterative) of the methods the instance runs."""
+    with _user_errors():
+        instance = _load(file)
+        from lbopt.validate import validate as run_validate
+
+        result = run_validate(instance)
+    result.extra.setdefault("instance_summary", instance.summary())
+    from lbopt.result import write_result
+
+    out = Path(out_dir or f"{Path(file).stem}-validate")
+    path = write_result(result, out)
+    for check in result.extra["checks"]:
+        click.echo(f"{'PASS' if check['passed'] else 'FAIL'}  {check['check']}: {check['numbers']}")
+    click.echo(f"wrote {path}")
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 def report(directory: str) -> None:
     """Write DIRECTORY/report.html (self-contained) from a solve output."""

@@ -411,6 +411,15 @@ def render_report(out_dir: str | os.PathLike) -> Path:
             f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
         ]
         parts += ["<h3>Summary table</h3>", _df_table(tables["summary"], max_rows=200)]
+    if "checks" in tables:
+        parts += ["<h2>Checks</h2>", _df_table(tables["checks"])]
+    if data.get("spectrum"):
+        spec = data["spectrum"]
+        parts += [
+            "<h2>Cell graph spectrum</h2>",
+            _kv_table({k: v for k, v in spec.items() if k != "components"}),
+            _df_table(pd.DataFrame(spec.get("components", []))),
+        ]
     if "coverage" in tables:
         parts += ["<h2>Coverage</h2>", f"<img alt='coverage' src='{_png(coverage_figure(tables['coverage'], cells))}'>"]
     if "comparison" in tables and "psi" in tables["comparison"]:
