@@ -321,7 +321,7 @@ def solve_association(
                     master.add_vertex(s)
                     fw_w = np.concatenate([fw_w, [0.0]])
                 d = s - fw_rho
-                t = _segment_minimiser(objective, fw_rho, d, _max_step(fw_rho, d, rho_max * (1 - 1e-9)))
+                t = segment_minimiser(objective, fw_rho, d, max_step(fw_rho, d, rho_max * (1 - 1e-9)))
                 fw_rho = fw_rho + t * d
                 fw_w *= 1.0 - t
                 fw_w[k] += t
@@ -364,7 +364,7 @@ def _add_tangents(master: _Master, objective: Separable, rho: np.ndarray) -> Non
         master.add_cut(j, float(g[j]), float(f[j] - g[j] * rho[j]))
 
 
-def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
+def max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
     """Largest t ≤ 1 keeping ρ + t d within the caps."""
     up = direction > 1e-15
     if not up.any():
@@ -372,7 +372,7 @@ def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
     return float(max(0.0, min(1.0, np.min((cap[up] - rho[up]) / direction[up]))))
 
 
-def _segment_minimiser(objective: Separable, rho: np.ndarray, direction: np.ndarray, t_max: float) -> float:
+def segment_minimiser(objective: Separable, rho: np.ndarray, direction: np.ndarray, t_max: float) -> float:
     """argmin over [0, t_max] of Σ f(ρ + t d): bisection on the increasing directional derivative."""
 
     def deriv(t: float) -> float:

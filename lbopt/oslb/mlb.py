@@ -25,9 +25,8 @@ import pandas as pd
 from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
-from lbopt.oslb.procedure import cell_groups, group_pairs
+from lbopt.oslb.procedure import group_pairs, user_state
 from lbopt.radio.handover import a3_target
-from lbopt.radio.model import serving_or_strongest, user_cell_matrices
 from lbopt.result import Result
 
 
@@ -41,10 +40,7 @@ def run_mlb(
     """Run the MLB rule of the module docstring for ``periods`` periods."""
     t0 = time.perf_counter()
     ho = instance.handover
-    groups = cell_groups(instance)
-    serving = serving_or_strongest(instance)
-    m = user_cell_matrices(instance)
-    rsrp, prb = m["rsrp_dbm"], m["prb"]
+    groups, serving, rsrp, prb = user_state(instance)
     rows = np.arange(len(serving))
     capacity = np.bincount(groups.of_cell, instance.prb_capacity(), groups.n)
     ga, gb, head_link = group_pairs(instance, groups)

@@ -77,6 +77,12 @@ def cell_groups(instance: Instance) -> Groups:
     return Groups(of_cell=of_cell, head=heads)
 
 
+def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.ndarray]:
+    """Groups, the current association (strongest cell for unattached users), RSRP and PRBs per (user, cell)."""
+    m = user_cell_matrices(instance)
+    return cell_groups(instance), serving_or_strongest(instance), m["rsrp_dbm"], m["prb"]
+
+
 def group_pairs(instance: Instance, groups: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unordered neighbour pairs of groups (ga < gb) and, per pair, the link index joining their heads (−1: none)."""
     a, b, _ = neighbour_pairs(instance)
@@ -329,10 +335,7 @@ def run_user_level(
     target = target or params.target
     beta = params.beta if beta is None else beta
     ho = instance.handover
-    groups = cell_groups(instance)
-    serving = serving_or_strongest(instance)
-    m = user_cell_matrices(instance)
-    rsrp, prb = m["rsrp_dbm"], m["prb"]
+    groups, serving, rsrp, prb = user_state(instance)
     rows = np.arange(len(serving))
     prb0 = prb[rows, serving]
     grp_user = groups.of_cell[serving]

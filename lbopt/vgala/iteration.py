@@ -28,7 +28,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from formulations.association import AssociationProblem, Separable, Vertices, _pair_shares
+from formulations.association import (
+    AssociationProblem,
+    Separable,
+    Vertices,
+    _pair_shares,
+    max_step,
+    segment_minimiser,
+)
 
 
 @dataclass
@@ -84,9 +91,9 @@ def vgala_iteration(
             break
         direction = s - rho
         slope = float(phi @ direction)
-        step = _max_step(rho, direction, cap)
+        step = max_step(rho, direction, cap)
         if line_search == "exact":
-            step = _exact_step(objective, rho, direction, step)
+            step = segment_minimiser(objective, rho, direction, step)
         else:
             while True:
                 trial = rho + step * direction
@@ -100,14 +107,6 @@ def vgala_iteration(
         value = objective.total(rho)
     shares = _pair_shares(problem, vertices.cells, weights * vertices.mu[:, None])
     return IterationResult(rho, choice, shares, value, gap, k, converged, trace)
-
-
-def _max_step(rho: np.ndarray, direction: np.ndarray, cap: np.ndarray) -> float:
-    """Largest t ≤ 1 keeping ρ + t d within the caps."""
-    up = direction > 1e-15
-    if not up.any():
-        return 1.0
-    return float(min(1.0, np.min((cap[up] - rho[up]) / direction[up])))
 
 
 def feasible_start(problem: AssociationProblem, vertices: Vertices, cap: np.ndarray, iterations: int = 500):
@@ -149,21 +148,3 @@ def feasible_start(problem: AssociationProblem, vertices: Vertices, cap: np.ndar
         weights *= 1.0 - step
         weights[rows, pick] += step
     return None
-
-
-def _exact_step(objective: Separable, rho: np.ndarray, direction: np.ndarray, t_max: float) -> float:
-    """argmin over [0, t_max] of ψ(ρ + t d): bisection on the (increasing) directional derivative."""
-
-    def deriv(t: float) -> float:
-        return float(objective.grad(rho + t * direction) @ direction)
-
-    if deriv(t_max) <= 0:
-        return t_max
-    lo, hi = 0.0, t_max
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if deriv(mid) > 0:
-            hi = mid
-        else:
-            lo = mid
-    return lo
