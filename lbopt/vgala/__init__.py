@@ -1,0 +1,1 @@
+"""vGALA (Han & Ansari): green-energy- and latency-aware user association, its iteration and baselines."""
