@@ -54,3 +54,15 @@ def test_console_script_runs():
     assert "solve" in out.stdout
     version = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert "0.1.0" in version.stdout
+
+
+def test_every_source_folder_is_a_package():
+    """A folder of modules without __init__.py is left out of the installed package (it happened once)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for top in ("lbopt", "formulations"):
+        for folder in [root / top, *(p for p in (root / top).rglob("*") if p.is_dir())]:
+            if folder.name == "__pycache__" or not any(folder.glob("*.py")):
+                continue
+            assert (folder / "__init__.py").is_file(), f"{folder.relative_to(root)} lacks __init__.py"
