@@ -257,7 +257,8 @@ def coverage_figure(coverage: pd.DataFrame, cells: pd.DataFrame):
     cmap = plt.get_cmap("tab20")
     fig, ax = plt.subplots(figsize=(7, 6.5))
     ax.scatter(coverage["x_m"], coverage["y_m"], c=cmap(colour % 20), s=5, marker="s", linewidths=0, rasterized=True)
-    if {"x_m", "y_m"} <= set(cells.columns):
+    association = "coverage" in tables or ("comparison" in tables and "psi" in tables["comparison"])
+    if {"x_m", "y_m"} <= set(cells.columns) and (users is not None or not association):
         tier = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
         for is_macro, marker, size in ((True, "^", 120), (False, "o", 50)):
             sel = (tier == "macro").to_numpy() == is_macro
@@ -341,7 +342,7 @@ def coverage_maps_figure(coverage: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     methods = list(pd.unique(coverage["method"]))
-    fig, axes = plt.subplots(1, len(methods), figsize=(4.2 * len(methods), 4.2))
+    fig, axes = plt.subplots(1, len(methods), figsize=(3.6 * len(methods), 3.8))
     cmap = plt.get_cmap("tab20")
     codes = {c: i for i, c in enumerate(sorted(pd.unique(coverage["cell"])))}
     for ax, method in zip(np.atleast_1d(axes), methods, strict=True):
@@ -359,7 +360,7 @@ def coverage_maps_figure(coverage: pd.DataFrame):
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle("Fig. 4: coverage (serving cell of every location)")
+    fig.suptitle("Coverage: the serving cell of every location")
     return fig
 
 
@@ -424,6 +425,14 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += ["<h2>Coverage</h2>", f"<img alt='coverage' src='{_png(coverage_figure(tables['coverage'], cells))}'>"]
     if "comparison" in tables and "psi" in tables["comparison"]:
         parts += ["<h2>Comparison</h2>", _df_table(tables["comparison"])]
+        maps = []
+        for method in data.get("methods", []):
+            cov = out / method / "coverage.csv"
+            if cov.is_file():
+                maps.append(pd.read_csv(cov, dtype={"cell": str, "location": str}).assign(method=method))
+        if maps:
+            fig = coverage_maps_figure(pd.concat(maps, ignore_index=True))
+            parts.append(f"<img alt='coverage maps' src='{_png(fig)}'>")
     elif "comparison" in tables:
         comp = tables["comparison"]
         parts += [
@@ -448,7 +457,8 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += ["<h2>Trace</h2>", f"<img alt='trace' src='{_png(trace_figure(tables['trace']))}'>"]
     if "pairs" in tables and len(tables["pairs"]):
         parts += ["<h2>Planned transfers and how they were executed</h2>", _df_table(tables["pairs"])]
-    if {"x_m", "y_m"} <= set(cells.columns):
+    association = "coverage" in tables or ("comparison" in tables and "psi" in tables["comparison"])
+    if {"x_m", "y_m"} <= set(cells.columns) and (users is not None or not association):
         serving_col = "serving_after" if users is not None and "serving_after" in users else "serving"
         parts += [
             "<h2>Map</h2>",
