@@ -257,8 +257,7 @@ def coverage_figure(coverage: pd.DataFrame, cells: pd.DataFrame):
     cmap = plt.get_cmap("tab20")
     fig, ax = plt.subplots(figsize=(7, 6.5))
     ax.scatter(coverage["x_m"], coverage["y_m"], c=cmap(colour % 20), s=5, marker="s", linewidths=0, rasterized=True)
-    association = "coverage" in tables or ("comparison" in tables and "psi" in tables["comparison"])
-    if {"x_m", "y_m"} <= set(cells.columns) and (users is not None or not association):
+    if {"x_m", "y_m"} <= set(cells.columns):
         tier = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
         for is_macro, marker, size in ((True, "^", 120), (False, "o", 50)):
             sel = (tier == "macro").to_numpy() == is_macro
