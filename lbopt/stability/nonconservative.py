@@ -1,0 +1,53 @@
+"""Non-conservative load transfer and its oscillation bound (Zou et al. eqs. 22–27).
+
+A handover moves load ``ε_ij (ρ_j − ρ_i)`` into cell i from neighbour j, with ``ε_ij ≠ ε_ji`` in general (the user
+needs different PRBs in the two cells), eq. 22. Split into the symmetric part ``ε̃_ij = (ε_ij + ε_ji)/2`` and the
+error ``ω_i = Σ_j (ε_ij − ε_ji)/2 · a_ij (ρ_j − ρ_i)`` (eq. 23), ``ρ(k+1) = (I − L̂) ρ(k) + ω(k)`` with the symmetric
+Laplacian ``L̂`` of the weights ε̃ (eq. 24), and the disagreement ``e = ρ − ρ̄ 1`` evolves by
+``e(k+1) = (I − L̂) e(k) + ω(k) − ω̄(k) 1`` (eq. 25). With ``V = eᵀe``, ``α = ‖ω − ω̄ 1‖₂`` and the factor ``γ̂``:
+
+    V(e(k+1)) ≤ (γ̂ √V(e(k)) + α)²,     Ṽ = (α / (1 − γ̂))²   (eqs. 26–27; √V where the paper writes ‖V‖).
+
+Reading taken (NOTES §4.3): ``γ̂ = max_{i ≥ 2} |1 − λ_i(L̂)|`` — e is orthogonal to 1 and L̂ is symmetric, so the
+eigenvalue 1 of ``I − L̂`` on the consensus direction does not act on e (with it, γ̂ = 1 and the bound is void).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def step(rho: np.ndarray, adjacency: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """One step of eq. 22: ``ρ_i + Σ_j ε_ij a_ij (ρ_j − ρ_i)``."""
+    w = eps * adjacency
+    np.fill_diagonal(w, 0.0)
+    return rho + w @ rho - w.sum(axis=1) * rho
+
+
+@dataclass
+class StepBound:
+    alpha: float
+    gamma_hat: float
+    v: float
+    v_next_bound: float
+    v_tilde: float
+
+
+def bound(rho: np.ndarray, adjacency: np.ndarray, eps: np.ndarray) -> StepBound:
+    """α(k), γ̂(k), V(e(k)), the one-step bound on V(e(k+1)) and the oscillation bound Ṽ (eq. 27)."""
+    a = np.asarray(adjacency, float).copy()
+    np.fill_diagonal(a, 0.0)
+    sym = 0.5 * (eps + eps.T) * a
+    lap = np.diag(sym.sum(axis=1)) - sym
+    anti = 0.5 * (eps - eps.T) * a
+    omega = anti @ rho - anti.sum(axis=1) * rho
+    alpha = float(np.linalg.norm(omega - omega.mean()))
+    values = np.linalg.eigvalsh(lap)  # ascending; values[0] = 0 belongs to the consensus direction
+    gamma_hat = float(np.max(np.abs(1.0 - values[1:]))) if len(rho) > 1 else 0.0
+    e = rho - rho.mean()
+    v = float(e @ e)
+    v_next = (gamma_hat * np.sqrt(v) + alpha) ** 2
+    v_tilde = (alpha / (1.0 - gamma_hat)) ** 2 if gamma_hat < 1 else np.inf
+    return StepBound(alpha, gamma_hat, v, float(v_next), float(v_tilde))
