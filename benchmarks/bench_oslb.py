@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from results_io import peak_rss_mb, write_rows
 
 
 def make_instance(n: int, seed: int = 3):
@@ -109,7 +108,7 @@ def run_size(n: int, pyomo: bool) -> dict:
         row["bare_highspy_s"] = round(t_h, 3)
         row["pyomo_ratio"] = round(row["pyomo_total_s"] / t_h, 2)
         row["pyomo_objective"] = sol.objective
-    row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    row["peak_rss_mb"] = peak_rss_mb()
     return row
 
 
@@ -127,9 +126,7 @@ def main() -> None:
         res = subprocess.run([sys.executable, __file__, "--case", str(n)], capture_output=True, text=True, check=True)
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2) + "\n")
+    write_rows(rows, args.out)
     print(pd.DataFrame(rows).to_string(index=False))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from results_io import peak_rss_mb
 
 
 def make_instance(n_cells: int, n_users: int, seed: int = 1):
@@ -62,7 +62,7 @@ def run_case(n_cells: int, n_users: int, candidates: int | None, dump: str | Non
         "candidates": candidates,
         "build_s": round(t1 - t0, 3),
         "radio_s": round(t2 - t1, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
         "total_prb": float(loads.sum()),
     }
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
-from pathlib import Path
 
 import numpy as np
+from results_io import peak_rss_mb, write_rows
 
 
 def hex_graph(n: int):
@@ -65,13 +64,11 @@ def main() -> None:
                 "residual_max": big.residual_max,
                 "method": big.method,
                 "time_s": round(dt, 2),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                "peak_rss_mb": peak_rss_mb(),
             }
         )
         print(json.dumps(rows[-1]))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2) + "\n")
+    write_rows(rows, args.out)
 
 
 if __name__ == "__main__":

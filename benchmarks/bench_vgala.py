@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from results_io import peak_rss_mb, write_rows
 
 
 def paper_case() -> dict:
@@ -136,7 +135,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.case:
         row = CASES[args.case]()
-        row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        row["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(row))
         return
     rows = []
@@ -144,9 +143,7 @@ def main() -> None:
         res = subprocess.run([sys.executable, __file__, "--case", case], capture_output=True, text=True, check=True)
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2) + "\n")
+    write_rows(rows, args.out)
 
 
 if __name__ == "__main__":
