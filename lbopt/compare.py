@@ -20,7 +20,7 @@ from lbopt.result import Result
 OSLB_PARAMS = {"engine", "target", "beta", "integral", "level", "plan", "arc_capacity"}
 
 
-def _group_loads(instance: Instance, result: Result, when: str) -> np.ndarray | None:
+def group_loads(instance: Instance, result: Result, when: str) -> np.ndarray | None:
     users = result.tables.get("users")
     if users is None or f"serving_{when}" not in users or f"prb_{when}" not in users:
         return None
@@ -40,7 +40,7 @@ def _group_loads(instance: Instance, result: Result, when: str) -> np.ndarray | 
 
 def comparison_row(instance: Instance, name: str, result: Result, optimum: float | None) -> dict:
     m = result.metrics
-    loads = {w: _group_loads(instance, result, w) for w in ("before", "after")}
+    loads = {w: group_loads(instance, result, w) for w in ("before", "after")}
     if loads["after"] is None:
         loads = {w: result.cells[f"load_{w}"].to_numpy() for w in ("before", "after")}
     planned = name in ("oslb", "chain")

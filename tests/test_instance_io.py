@@ -145,9 +145,7 @@ def test_bad_input_names_file_field_and_row(tmp_path, case):
 
 
 def test_row_is_reported_for_tables(tmp_path):
-    path = _write(tmp_path, GOOD_HEAD + "cells:\n  - {id: a}\n  - {id: b}\n  - {id: c, n_prb: 0}\n")
-    # n_prb absent from rows 0 and 1 → first missing row is 0; use a full column instead
-    path.write_text(GOOD_HEAD + "cells:\n  - {id: a, n_prb: 5}\n  - {id: b, n_prb: 5}\n  - {id: c, n_prb: 0}\n")
+    path = _write(tmp_path, GOOD_HEAD + "cells:\n  - {id: a, n_prb: 5}\n  - {id: b, n_prb: 5}\n  - {id: c, n_prb: 0}\n")
     with pytest.raises(InstanceError) as info:
         load_instance(path)
     assert info.value.row == 2

@@ -44,7 +44,7 @@ KR_MU = 0.4
 
 def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
     """One drop: the HetNet with ``busy_users`` per busy cell, balanced by each method."""
-    from lbopt.compare import _group_loads
+    from lbopt.compare import group_loads
     from lbopt.methods import solve
     from lbopt.oslb.procedure import cell_groups
     from lbopt.scenarios.hetnet import hetnet_with_busy
@@ -58,8 +58,8 @@ def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
     for method in METHODS:
         kwargs = {"integral": True} if method == "oslb" else {}
         res = solve(inst, method, **kwargs)
-        before = _group_loads(inst, res, "before")
-        after = _group_loads(inst, res, "after")
+        before = group_loads(inst, res, "before")
+        after = group_loads(inst, res, "after")
         row[f"ldi_before_{method}"] = load_distribution_index(before)
         row[f"ldi_{method}"] = load_distribution_index(after)
         row[f"busy_load_{method}"] = float(after[busy].mean())
