@@ -345,10 +345,15 @@ def run_user_level(
     ga, gb, head_link = group_pairs(instance, groups)
     on_head = serving == groups.head[grp_user]
 
+    # macro users grouped by their group: one contiguous slice per group (no scan of all users per pair)
+    macro_users = np.flatnonzero(on_head)
+    by_group = macro_users[np.argsort(grp_user[macro_users], kind="stable")]
+    bounds = np.searchsorted(grp_user[by_group], np.arange(groups.n + 1))
+
     def edge_prb(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
         out = np.zeros(len(src))
         for k, (i, j) in enumerate(zip(src, dst, strict=True)):
-            u = np.flatnonzero(on_head & (grp_user == i))
+            u = by_group[bounds[i] : bounds[i + 1]]
             diff = rsrp[u, groups.head[j]] - rsrp[u, groups.head[i]]
             out[k] = beta * prb0[u][diff + ho.cio_max_db > ho.hysteresis_db + margin_db].sum()
         return out
