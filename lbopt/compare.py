@@ -94,8 +94,12 @@ def compare(instance: Instance, methods: list[str], **params) -> tuple[pd.DataFr
     results: dict[str, Result] = {}
     oslb_params = {k: v for k, v in params.items() if k in OSLB_PARAMS}
     for name in methods:
-        kwargs = oslb_params if name == "oslb" else {k: v for k, v in oslb_params.items() if k in ("target", "beta")}
-        kwargs = kwargs if name in ("oslb", "chain") else {}
+        if name == "oslb":
+            kwargs = oslb_params
+        elif name == "chain":  # the chain plan takes only the balance target and beta
+            kwargs = {k: v for k, v in oslb_params.items() if k in ("target", "beta")}
+        else:
+            kwargs = {}
         results[name] = solve(instance, name, **kwargs)
     optimum = None
     if "oslb" in results:

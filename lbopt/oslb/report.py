@@ -110,7 +110,7 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
         pairs["from_group"] = head_ids[pairs["from_group"].to_numpy(int)]
         pairs["to_group"] = head_ids[pairs["to_group"].to_numpy(int)]
     return {
-        "cells_unused": cells,
+        "cells": cells,
         "groups": groups,
         "users": users,
         "handovers": handovers,
@@ -126,7 +126,7 @@ def user_level_result(instance: Instance, **params) -> Result:
     t0 = time.perf_counter()
     o = run_user_level(instance, **params)
     t = tables(instance, o)
-    cells = t.pop("cells_unused")
+    cells = t.pop("cells")  # the per-cell table is the Result's own, not a side table
     groups = t["groups"]
     handovers = t["handovers"]
     rehomed_prb = 0.0
