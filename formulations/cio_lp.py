@@ -13,7 +13,8 @@ the user's serving cell applies towards the other cell) and a gap ``g_r = RSRP_s
 Exact problem: ``min Σ_l |o_l − o⁰_l|`` subject to every requirement and the bounds (the change from the current
 offsets ``o⁰``; with ``o⁰ = 0``, the total |CIO|). When no exact setting exists, the soft problem is solved
 lexicographically: first the least total violation ``V* = min Σ_r s_r`` with slacks ``s_r ≥ 0`` on every
-requirement, then the least change among settings with ``Σ s_r ≤ V*``; the requirements with ``s_r > 0`` are
+requirement (``Σ w_r s_r`` with per-requirement weights when given), then the least change among settings with
+``Σ w_r s_r ≤ V*``; the requirements with ``s_r > 0`` are
 the users that deviate from the plan. Both are LPs (|·| by the usual split ``o − o⁰ = p − q``, ``p, q ≥ 0``),
 solved with highspy's matrix API.
 """
@@ -45,6 +46,7 @@ class CioProblem:
     upper_db: np.ndarray  # per link
     current_db: np.ndarray | None = None  # per link; zeros when None
     margin_db: float = 0.1
+    weight: np.ndarray | None = None  # per requirement: weight of its violation in the soft problem (ones when None)
 
     def bound_row(self) -> tuple[np.ndarray, np.ndarray]:
         """Each requirement as ``lo ≤ σ o_l ≤ hi``."""
@@ -118,16 +120,17 @@ def solve_cio_lp(problem: CioProblem) -> CioSolution:
         h, highspy = _lp(problem, soft=True)
         n_cols = 3 * n + r
         cols = np.arange(n_cols, dtype=np.int32)
-        h.changeColsCost(n_cols, cols, np.concatenate([np.zeros(3 * n), np.ones(r)]))
+        weight = np.ones(r) if problem.weight is None else np.asarray(problem.weight, float)
+        h.changeColsCost(n_cols, cols, np.concatenate([np.zeros(3 * n), weight]))
         h.run()
         _require_optimal(h, highspy)
-        v_star = float(np.asarray(h.getSolution().col_value)[3 * n :].sum())
+        v_star = float(weight @ np.asarray(h.getSolution().col_value)[3 * n :])
         h.addRow(
             -highspy.kHighsInf,
             v_star + 1e-9 * max(1.0, v_star),
             r,
             np.arange(3 * n, n_cols, dtype=np.int32),
-            np.ones(r),
+            weight,
         )
         h.changeColsCost(n_cols, cols, np.concatenate([np.zeros(n), np.ones(2 * n), np.zeros(r)]))
         h.run()

@@ -107,6 +107,9 @@ def check(file: str) -> None:
     default=None,
     help="oslb user level: edge users (reading b) or a share of the cell's PRBs (reading a)",
 )
+@click.option("--threshold", type=float, default=None, help="zou-*: overload threshold rho_th")
+@click.option("--accommodation", type=float, default=None, help="zou-alg*: load-transfer accommodation c")
+@click.option("--steps", type=int, default=None, help="zou-*: simulation steps")
 def solve(file: str, method: str, out_dir: str | None, **params) -> None:
     """Solve an instance with one method; write result.json and CSV tables."""
     with _user_errors():
@@ -182,7 +185,7 @@ def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
 
 
 @main.command()
-@click.argument("paper", type=click.Choice(["oslb", "vgala"]))
+@click.argument("paper", type=click.Choice(["oslb", "vgala", "zou"]))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
 @click.option("--seeds", type=int, default=20, show_default=True, help="seeds (drops) per point")
 @click.option("--study-seed", type=int, default=2014, show_default=True, help="seed every case seed derives from")
@@ -203,9 +206,11 @@ def reproduce(
         from lbopt.experiments.reproduce import reproduce_paper
 
         busy = tuple(int(p) for p in points.split(",")) if points else None
-        n_cases = (
-            seeds * (len(busy) if busy else 7) if paper == "oslb" else 3 * seeds + max(seeds // 2, 2) + max(100, seeds)
-        )
+        n_cases = {
+            "oslb": seeds * (len(busy) if busy else 7),
+            "vgala": 3 * seeds + max(seeds // 2, 2) + max(100, seeds),
+            "zou": 6 * seeds,
+        }[paper]
         with _progress(n_cases, f"reproduce {paper}") as advance:
             result = reproduce_paper(
                 paper,
@@ -412,14 +417,15 @@ def gen_vgala(
 @generate.command("zou16")
 @_common
 @click.option("--users", type=int, default=200, show_default=True)
-@click.option("--hotspot-share", type=float, default=0.35, show_default=True)
+@click.option("--hotspot-share", type=float, default=0.15, show_default=True)
+@click.option("--hotspot-std", type=float, default=250.0, show_default=True, help="hotspot radius (std, m)")
 @click.option("--mean-load", type=float, default=None, help="initial mean load (default: the paper's for --users)")
-def gen_zou16(out, seed, name, tables, users, hotspot_share, mean_load) -> None:
+def gen_zou16(out, seed, name, tables, users, hotspot_share, hotspot_std, mean_load) -> None:
     """The stability paper's 16 BSs, 500 m apart, with hotspots at its overloaded BSs."""
     with _user_errors():
         from lbopt.scenarios import zou16
 
-        _write(zou16(users, hotspot_share, mean_load=mean_load, seed=seed, name=name), out, tables)
+        _write(zou16(users, hotspot_share, hotspot_std, mean_load=mean_load, seed=seed, name=name), out, tables)
 
 
 @generate.command("sites")

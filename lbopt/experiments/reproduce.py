@@ -19,8 +19,10 @@ def reproduce_paper(
 ) -> Result:
     if paper == "vgala":
         return _reproduce_vgala(seeds, study_seed, workers, scheduler, progress)
+    if paper == "zou":
+        return _reproduce_zou(seeds, study_seed, workers, scheduler, progress)
     if paper != "oslb":
-        raise KeyError(f"no reproduction for '{paper}' yet; available: oslb, vgala")
+        raise KeyError(f"no reproduction for '{paper}' yet; available: oslb, vgala, zou")
     from lbopt.experiments import oslb_paper as study
 
     t0 = time.perf_counter()
@@ -73,6 +75,30 @@ def _reproduce_vgala(seeds: int, study_seed: int, workers, scheduler, progress) 
         extra={
             "paper": "Han & Ansari, A Traffic Load Balancing Framework for Software-defined RANs Powered by Hybrid "
             "Energy Sources, IEEE/ACM ToN 24(2), 2016",
+            "paper_claims": study.PAPER_CLAIMS,
+            "setup": (study.__doc__ or "").strip(),
+        },
+    )
+
+
+def _reproduce_zou(seeds: int, study_seed: int, workers, scheduler, progress) -> Result:
+    import pandas as pd
+
+    from lbopt.experiments import zou_paper as study
+
+    t0 = time.perf_counter()
+    cases, summary, best, traj, example = study.reproduce(seeds, study_seed, workers, scheduler, progress)
+    return Result(
+        instance="zou16",
+        method="reproduce-zou",
+        status=Status.FEASIBLE,
+        solver=SolverFacts(name="reproduce", time_s=time.perf_counter() - t0, extra={"cases": len(cases)}),
+        cells=pd.DataFrame({"id": []}),
+        metrics={**study.headline(cases, best), "seeds_per_row": seeds, "cases": len(cases)},
+        tables={"cases": cases, "summary": summary, "best": best, "trajectories": traj, "greedy_example": example},
+        extra={
+            "paper": "Zou, Tang, Perrusquia, Guo, Guaranteeing and Explaining Stability across Heterogeneous Load "
+            "Balancing using Calculus Network Dynamics, arXiv:2507.12892, 2025",
             "paper_claims": study.PAPER_CLAIMS,
             "setup": (study.__doc__ or "").strip(),
         },

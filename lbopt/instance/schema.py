@@ -136,11 +136,21 @@ class VgalaParams(_Strict):
     theta: float | None = Field(default=None, ge=0, le=1)
 
 
+class ZouParams(_Strict):
+    """Handover Algorithms 1–3 and the greedy CIO scheme of Zou et al. (``lbopt.stability.handover``)."""
+
+    threshold: float = Field(default=0.5, gt=0)
+    accommodation: float = Field(default=0.25, gt=0)
+    steps: int = Field(default=50, ge=1)
+    greedy_gain_db: float = Field(default=5.0, gt=0)
+
+
 class MethodsConfig(_Strict):
     """Per-method parameters; command-line flags override them."""
 
     oslb: OslbParams = Field(default_factory=OslbParams)
     vgala: VgalaParams = Field(default_factory=VgalaParams)
+    zou: ZouParams = Field(default_factory=ZouParams)
 
 
 class Document(_Strict):

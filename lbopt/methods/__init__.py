@@ -118,6 +118,15 @@ METHODS: dict[str, MethodSpec] = {
             ("vgala-input", "energy"),
             "CRE: small-cell rate bias searched for the least psi",
         ),
+        *(
+            MethodSpec(f"zou-{alg}", f"lbopt.stability.method:run_{alg}", ("users", "geometry"), summary)
+            for alg, summary in (
+                ("alg1", "Zou et al. Algorithm 1: users ranked by |rho_ui - rho_uj|, receiver budgets, CIO LP"),
+                ("alg2", "Zou et al. Algorithm 2: users ranked by their load in the current cell"),
+                ("alg3", "Zou et al. Algorithm 3: users ranked by their load in the target cell"),
+                ("greedy", "greedy CIO scheme of Zou et al. Fig. 5: offsets follow load differences"),
+            )
+        ),
         MethodSpec(
             "max-rsrp",
             "lbopt.methods.baselines:run_max_rsrp",

@@ -205,6 +205,87 @@ def trace_figure(trace: pd.DataFrame):
     return fig
 
 
+def dynamics_figure(loads: pd.DataFrame, trace: pd.DataFrame):
+    """Handover dynamics: per-cell loads per step, handovers per step, and V(e(k)) against the bounds of eqs. 26–27."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    cells = [c for c in loads.columns if c != "step"]
+    axes[0].plot(loads["step"], loads[cells].to_numpy(), lw=0.9)
+    axes[0].plot(loads["step"], loads[cells].mean(axis=1), "k--", lw=1.5, label="mean")
+    axes[0].set(xlabel="step", ylabel="load", title="Cell loads")
+    axes[0].legend(fontsize=8)
+    axes[1].bar(trace["step"], trace["handovers"], color="tab:blue", label="executed")
+    axes[1].plot(trace["step"], trace["handovers_planned"], "r.", label="planned")
+    axes[1].set(xlabel="step", ylabel="handovers", title="Handovers per step")
+    axes[1].legend(fontsize=8)
+    axes[2].semilogy(trace["step"], trace["v_after"].clip(lower=1e-12), "k-", label="V(e(k+1))")
+    axes[2].semilogy(trace["step"], trace["v_next_bound"], "b.", label="(γ̂√V(e(k)) + α)²  (eq. 26)")
+    finite = np.isfinite(trace["v_tilde"])
+    axes[2].semilogy(trace["step"][finite], trace["v_tilde"][finite], "rx", label="Ṽ (eq. 27, finite only)")
+    axes[2].set(xlabel="step", title="Disagreement and its bounds")
+    axes[2].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def zou_reproduction_figures(summary: pd.DataFrame, traj: pd.DataFrame, example: pd.DataFrame) -> list:
+    """Tables I–III beside ours, the greedy oscillation (Fig. 5) against Algorithm 1, and mean loads (Fig. 7)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs = []
+    accs = sorted(summary["accommodation"].unique())
+    fig, axes = plt.subplots(1, len(accs), figsize=(4.4 * len(accs), 3.4), sharey=True)
+    for ax, c in zip(np.atleast_1d(axes), accs, strict=True):
+        part = summary[summary["accommodation"] == c]
+        for k, (alg, rows) in enumerate(part.groupby("algorithm")):
+            colour = f"C{k}"
+            ax.errorbar(
+                rows["users"],
+                rows["std_final"],
+                yerr=[rows["std_final"] - rows["ci_low"], rows["ci_high"] - rows["std_final"]],
+                marker="o",
+                color=colour,
+                label=f"{alg} (ours)",
+                capsize=2,
+            )
+            ax.plot(rows["users"], rows["paper"], ls="--", marker="s", mfc="none", color=colour, label=f"{alg} paper")
+        ax.set(xlabel="users", title=f"accommodation c = {c:g}")
+    np.atleast_1d(axes)[0].set_ylabel("final load std")
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.tight_layout()
+    figs.append(fig)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
+    for ax, alg in zip(axes[:2], ("greedy", "alg1"), strict=True):
+        part = example[example["algorithm"] == alg].pivot(index="step", columns="cell", values="load")
+        ax.plot(part.index, part.to_numpy(), lw=0.9)
+        ax.plot(part.index, part.mean(axis=1), "k--", lw=1.5, label="mean")
+        ax.set(xlabel="step", ylabel="load", title=f"{'Greedy CIO (Fig. 5)' if alg == 'greedy' else 'Algorithm 1'}")
+        ax.legend(fontsize=8)
+    for alg, rows in traj[traj["users"] == traj["users"].min()].groupby("algorithm"):
+        axes[2].plot(rows["step"], rows["handovers"], label=alg)
+    axes[2].set(xlabel="step", ylabel="handovers (mean over drops)", title="Handovers per step")
+    axes[2].legend(fontsize=8)
+    fig.tight_layout()
+    figs.append(fig)
+    users = sorted(traj["users"].unique())
+    fig, axes = plt.subplots(1, len(users), figsize=(4.4 * len(users), 3.4))
+    for ax, n in zip(np.atleast_1d(axes), users, strict=True):
+        for alg, rows in traj[traj["users"] == n].groupby("algorithm"):
+            ax.plot(rows["step"], rows["mean_load"], label=alg)
+        ax.set(xlabel="step", ylabel="mean load", title=f"Mean load, {n} users (Fig. 7)")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    figs.append(fig)
+    return figs
+
+
 def reproduction_figure(summary: pd.DataFrame):
     """Means with 95 % confidence bands per method against the busy-cell users (Figs. 10–12 of Jia et al.)."""
     import matplotlib
@@ -396,6 +477,17 @@ def render_report(out_dir: str | os.PathLike) -> Path:
             f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
         ]
         parts += ["<h3>Summary table</h3>", _df_table(tables["summary"], max_rows=200)]
+    elif data["method"] == "reproduce-zou":
+        parts += ["<h2>Reproduction</h2>", f"<p>{html.escape(str(data.get('paper', '')))}</p>"]
+        for fig in zou_reproduction_figures(tables["summary"], tables["trajectories"], tables["greedy_example"]):
+            parts.append(f"<img alt='figure' src='{_png(fig)}'>")
+        parts += ["<h3>What the paper claims</h3>", _kv_table(data.get("paper_claims") or {})]
+        parts += ["<h3>Best algorithm per row (ours and the paper's)</h3>", _df_table(tables["best"], max_rows=40)]
+        parts += [
+            "<h3>Set-up and choices of ours</h3>",
+            f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
+        ]
+        parts += ["<h3>Tables I–III: ours beside the paper's</h3>", _df_table(tables["summary"], max_rows=200)]
     elif "summary" in tables and data["method"].startswith("reproduce"):
         parts += [
             "<h2>Reproduction</h2>",
@@ -452,7 +544,10 @@ def render_report(out_dir: str | os.PathLike) -> Path:
             "<h2>Group loads (macro cell + picocells)</h2>",
             f"<img alt='group loads' src='{_png(load_figure(groups))}'>",
         ]
-    if "trace" in tables:
+    if "trace" in tables and "v_tilde" in tables["trace"] and "loads" in tables:
+        fig = dynamics_figure(tables["loads"], tables["trace"])
+        parts += ["<h2>Handover dynamics</h2>", f"<img alt='dynamics' src='{_png(fig)}'>"]
+    elif "trace" in tables:
         parts += ["<h2>Trace</h2>", f"<img alt='trace' src='{_png(trace_figure(tables['trace']))}'>"]
     if "pairs" in tables and len(tables["pairs"]):
         parts += ["<h2>Planned transfers and how they were executed</h2>", _df_table(tables["pairs"])]

@@ -21,13 +21,15 @@ import numpy as np
 import pandas as pd
 
 from lbopt.instance.model import Instance
-from lbopt.instance.schema import MethodsConfig, RadioConfig, TierRadio, VgalaParams
+from lbopt.instance.schema import MethodsConfig, RadioConfig, TierRadio, VgalaParams, ZouParams
 from lbopt.radio.model import evaluate_users, user_cell_matrices
 from lbopt.scenarios.hexgrid import neighbour_links
 from lbopt.scenarios.users import drop_hotspots, drop_uniform, users_table
 
 #: Zou et al. Tables I–III: initial mean load per number of users, and the overloaded BSs the text names
 ZOU_MEAN_LOAD = {200: 0.27125, 250: 0.33875, 300: 0.40875, 350: 0.475, 400: 0.54125, 500: 0.6799}
+#: ρ_th per user count: the paper's 0.5 / 0.5 / 0.6 for 200 / 300 / 400 users; ours (stated) for 250, 350, 500
+ZOU_THRESHOLD = {200: 0.5, 250: 0.5, 300: 0.5, 350: 0.55, 400: 0.6, 500: 0.75}
 ZOU_OVERLOADED = {200: (12,), 250: (12,), 300: (3, 12), 350: (3, 12), 400: (0, 3, 7, 12), 500: (0, 3, 7, 12)}
 
 
@@ -142,8 +144,8 @@ def zou16_cells(isd_m: float = 500.0, radius_m: float = 300.0) -> pd.DataFrame:
 
 def zou16(
     users: int = 200,
-    hotspot_share: float = 0.35,
-    hotspot_std_m: float = 120.0,
+    hotspot_share: float = 0.15,
+    hotspot_std_m: float = 250.0,
     overloaded: tuple[int, ...] | None = None,
     mean_load: float | None = None,
     seed: int = 0,
@@ -179,6 +181,7 @@ def zou16(
         links=neighbour_links(cells, 2 * 300.0),
         users=users_table(xy, 1.0),
         radio=radio,
+        methods=MethodsConfig(zou=ZouParams(threshold=ZOU_THRESHOLD.get(users, 0.5))),
         seed=seed,
     )
     state = evaluate_users(instance, None)

@@ -8,8 +8,10 @@ Laplacian ``L̂`` of the weights ε̃ (eq. 24), and the disagreement ``e = ρ �
 
     V(e(k+1)) ≤ (γ̂ √V(e(k)) + α)²,     Ṽ = (α / (1 − γ̂))²   (eqs. 26–27; √V where the paper writes ‖V‖).
 
-Reading taken (NOTES §4.3): ``γ̂ = max_{i ≥ 2} |1 − λ_i(L̂)|`` — e is orthogonal to 1 and L̂ is symmetric, so the
-eigenvalue 1 of ``I − L̂`` on the consensus direction does not act on e (with it, γ̂ = 1 and the bound is void).
+Reading taken (NOTES §4.3): ``γ̂ = max_{i ≥ 2} |1 − λ_i(L̂)|`` over the eigenvalues on ``1⊥`` — e is orthogonal
+to 1 and L̂ is symmetric, so the eigenvalue 1 of ``I − L̂`` on the consensus direction does not act on e (with it,
+γ̂ = 1 and the bound is void). When a step's transfers do not connect the graph, ``L̂`` has further zero
+eigenvalues on ``1⊥``, γ̂ = 1 and Ṽ is infinite: the one-step bound still holds, the asymptotic one says nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +37,18 @@ class StepBound:
     v_tilde: float
 
 
+def disagreement_eigenvalues(lap: np.ndarray) -> np.ndarray:
+    """Eigenvalues of a symmetric ``L̂`` with ``L̂ 1 = 0`` on the subspace orthogonal to 1.
+
+    Realised weights can be negative (a handover from the lighter to the heavier cell), so ``L̂`` may have negative
+    eigenvalues and the consensus eigenvalue 0 is not always the smallest: restrict to ``1⊥`` explicitly.
+    """
+    from scipy.linalg import null_space
+
+    basis = null_space(np.ones((1, lap.shape[0])))
+    return np.linalg.eigvalsh(basis.T @ lap @ basis)
+
+
 def bound(rho: np.ndarray, adjacency: np.ndarray, eps: np.ndarray) -> StepBound:
     """α(k), γ̂(k), V(e(k)), the one-step bound on V(e(k+1)) and the oscillation bound Ṽ (eq. 27)."""
     a = np.asarray(adjacency, float).copy()
@@ -44,8 +58,7 @@ def bound(rho: np.ndarray, adjacency: np.ndarray, eps: np.ndarray) -> StepBound:
     anti = 0.5 * (eps - eps.T) * a
     omega = anti @ rho - anti.sum(axis=1) * rho
     alpha = float(np.linalg.norm(omega - omega.mean()))
-    values = np.linalg.eigvalsh(lap)  # ascending; values[0] = 0 belongs to the consensus direction
-    gamma_hat = float(np.max(np.abs(1.0 - values[1:]))) if len(rho) > 1 else 0.0
+    gamma_hat = float(np.max(np.abs(1.0 - disagreement_eigenvalues(lap)))) if len(rho) > 1 else 0.0
     e = rho - rho.mean()
     v = float(e @ e)
     v_next = (gamma_hat * np.sqrt(v) + alpha) ** 2

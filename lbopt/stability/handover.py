@@ -1,0 +1,436 @@
+"""Handover Algorithms 1–3 of Zou et al. and the greedy CIO scheme, simulated user by user (arrays in, trace out).
+
+Symbols: ``ρ_i = Σ_u B_{u,i} / B_i`` the load of cell i (eq. 4); ``ρ_{u,j} = B_{u,j} / B_j`` the load user u puts on
+cell j if served there; ``A`` the adjacency; ``ρ_th`` the overload threshold; ``c`` the load-transfer accommodation.
+A3 as in eq. 5, read as lbopt's V2 (``RSRP_j + O_ij > RSRP_i + Hys``, ``O_ji = −O_ij``), towards neighbours only.
+
+Every step k of Algorithms 1–3:
+
+1. loads ``ρ(k)`` from the PRBs of the current association;
+2. ``η_i(k) = Σ_j ε_ij A_ij (ρ_j − ρ_i)`` has, for ε_ij > 0, the sign of ``Σ_j A_ij (ρ_j − ρ_i)``: *senders* are
+   cells with ``ρ_i > ρ_th`` and ``η_i < 0``, *receivers* cells with ``ρ_j < ρ_th`` and ``η_j > 0``;
+3. each sender offers each receiving neighbour the users whose A3 gap ``RSRP_i + Hys − RSRP_j`` a CIO within the
+   handover bounds can close and who, once served by j, would not enter A3 towards another neighbour of j under
+   the current offsets (else they would leave j at once); requests are ranked ascending by ``|ρ_{u,i} − ρ_{u,j}|``
+   (Algorithm 1), ``ρ_{u,i}`` (Algorithm 2) or ``ρ_{u,j}`` (Algorithm 3);
+4. each receiver has the budget ``c Σ_l A_jl |ρ_l − ρ_j|`` for this step (the accommodation as a per-step budget
+   of the receiving cell, NOTES §4.3, reset every step). In passes over the receivers (cell order), each accepts
+   the highest-ranked request still valid, then loads and budgets are updated; passes repeat until none accepts
+   (the paper's while-loop, its "or k < k_th" read as "and": ``k_th`` is the number of steps). Two readings:
+
+   * accepting user u accepts its *A3 group*: the users of its cell nearer the A3 boundary towards j than u (and
+     those within two LP margins of the group's farthest member). A CIO that lets u enter A3 lets them enter too —
+     A3 is a threshold on the RSRP difference, as the paper's ``θ_ij = max(·)`` rule implies — so budget and
+     threshold are checked for the whole group and what is accepted is what A3 executes. Taking only u and setting
+     the CIO for it moved the nearer users anyway (unplanned), and on the paper's set-up those unplanned moves fed
+     endless ping-pong;
+   * a request is valid while the user is not yet moved, its sender is still above ``ρ_th``, the group's load
+     ``Σ ρ_{v,j}`` fits the remaining budget, and the receiver stays below ``ρ_th`` *after* accepting it (the
+     paper checks "ρ_j < ρ_th" before; a receiver just under the threshold then crosses it and sends users back at
+     the next step). Requests that do not fit are skipped: a smaller one further down may fit.
+
+   With both, a receiver never exceeds ``ρ_th`` by what it accepts, so the algorithm stops;
+5. CIOs by the CIO LP (:mod:`formulations.cio_lp`) on the links with accepted handovers, all in one LP: accepted
+   users must enter A3 towards their receiver, every other user of the two cells must not enter across that link;
+   least change from the current offsets. Should no exact setting exist (a conflict across links), the accepted
+   handovers come first (each mover's violation weighs more than all stayers' together) and the stayers that still
+   enter A3 are *unplanned* handovers. The paper's final rule writes SINR where A3 uses RSRP; lbopt sets the offsets
+   on RSRP, the quantity A3 compares;
+6. execution: every user evaluates A3 towards its neighbours with the offsets (kept from step to step) and hands
+   over to the best entering cell.
+
+The greedy scheme (Fig. 5): every step every link's offset moves with the load difference,
+``O_ab ← clip(O_ab + g (ρ_a − ρ_b))``, then step 6 — no threshold, no budget, no user selection.
+
+Measured per step (the theory of :mod:`lbopt.stability.nonconservative`): the realised ``ε_ij`` of eq. 22, obtained
+pair by pair as the load change of cell i from its exchanges with j divided by ``ρ_j − ρ_i`` (so that eq. 22
+reproduces the realised loads exactly); ω, α, γ̂, ``V(e(k))``, the one-step bound on ``V(e(k+1))`` and Ṽ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from formulations.cio_lp import CioProblem, solve_cio_lp
+from lbopt.stability.nonconservative import bound
+
+Algorithm = Literal["alg1", "alg2", "alg3", "greedy"]
+ALGORITHMS: tuple[str, ...] = ("alg1", "alg2", "alg3", "greedy")
+
+
+@dataclass(frozen=True)
+class HandoverSetting:
+    """Parameters of one run (defaults: the paper's 200-user case of Table I where it gives them)."""
+
+    algorithm: Algorithm = "alg1"
+    threshold: float = 0.5  # ρ_th
+    accommodation: float = 0.25  # c
+    steps: int = 50  # k_th
+    hysteresis_db: float = 2.0
+    cio_min_db: float = -6.0
+    cio_max_db: float = 6.0
+    margin_db: float = 0.1  # A3 margin the CIO LP keeps
+    greedy_gain_db: float = 5.0  # g: dB of offset change per unit of load difference and step
+
+    def __post_init__(self) -> None:
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"unknown algorithm '{self.algorithm}'; expected one of {', '.join(ALGORITHMS)}")
+        if not self.threshold > 0:
+            raise ValueError(f"threshold must be > 0, got {self.threshold}")
+        if not self.accommodation > 0:
+            raise ValueError(f"accommodation must be > 0, got {self.accommodation}")
+        if self.steps < 1:
+            raise ValueError(f"steps must be >= 1, got {self.steps}")
+        if not self.cio_min_db <= 0 <= self.cio_max_db:
+            raise ValueError("expected cio_min_db <= 0 <= cio_max_db")
+
+
+@dataclass
+class HandoverRun:
+    """Trace of a simulation: ``loads[k]`` before step k+1 (``steps + 1`` rows), per-step arrays of length ``steps``."""
+
+    loads: np.ndarray  # (steps + 1, cells)
+    serving: np.ndarray  # final association (cell positions)
+    planned: np.ndarray  # (steps,) handovers accepted by the algorithm (greedy: the executed ones)
+    realised: np.ndarray  # (steps,) handovers executed by A3
+    planned_change: np.ndarray  # (steps, cells) load change the algorithm planned
+    alpha: np.ndarray  # (steps,) α(k), NaN on steps without handovers
+    gamma_hat: np.ndarray
+    v: np.ndarray  # V(e(k)) before each step
+    v_next_bound: np.ndarray  # the bound on V(e(k+1)) (eq. 26)
+    v_tilde: np.ndarray  # Ṽ(k) (eq. 27)
+    unrepresentable: np.ndarray  # (steps,) pairs exchanging load at equal loads (ε undefined)
+    offsets_db: np.ndarray  # final O_ab per link
+    links: np.ndarray  # (n_links, 2) cell positions a < b
+    events: pd.DataFrame  # step, user, source, target, planned
+    cio_lp_deviations: int  # requirements the CIO LP could not meet, over all steps
+
+    @property
+    def steps(self) -> int:
+        return len(self.realised)
+
+    @property
+    def mean_load(self) -> np.ndarray:
+        return self.loads.mean(axis=1)
+
+    @property
+    def load_std(self) -> np.ndarray:
+        return self.loads.std(axis=1)
+
+    @property
+    def bound_holds(self) -> np.ndarray:
+        """Per step with handovers: ``V(e(k+1)) ≤ (γ̂ √V(e(k)) + α)²`` (within 1e-9 relative)."""
+        ok = self.v[1:] <= self.v_next_bound * (1 + 1e-9) + 1e-15
+        return np.where(np.isnan(self.v_next_bound), True, ok)
+
+    def last_active_step(self) -> int:
+        """The last step with a handover (0: none)."""
+        active = np.flatnonzero(self.realised > 0)
+        return int(active[-1]) + 1 if len(active) else 0
+
+
+def _loads(serving: np.ndarray, user_load: np.ndarray) -> np.ndarray:
+    rows = np.arange(len(serving))
+    return np.bincount(serving, weights=user_load[rows, serving], minlength=user_load.shape[1])
+
+
+def _pair_offsets(links: np.ndarray, offsets: np.ndarray, n: int) -> np.ndarray:
+    """Dense antisymmetric ``O`` from per-link ``O_ab``."""
+    cio = np.zeros((n, n))
+    cio[links[:, 0], links[:, 1]] = offsets
+    cio[links[:, 1], links[:, 0]] = -offsets
+    return cio
+
+
+def _a3_targets(
+    rsrp: np.ndarray, serving: np.ndarray, cio: np.ndarray, neighbours: np.ndarray, hys: float
+) -> np.ndarray:
+    """Best A3 target among the serving cell's neighbours, else −1 (eq. 5 in lbopt's V2 form)."""
+    rows = np.arange(len(serving))
+    score = rsrp + cio[serving]
+    entering = neighbours[serving] & (score > rsrp[rows, serving][:, None] + hys)
+    score = np.where(entering, score, -np.inf)
+    best = np.argmax(score, axis=1)
+    return np.where(entering.any(axis=1), best, -1)
+
+
+def realised_epsilon(
+    rho: np.ndarray, source: np.ndarray, target: np.ndarray, users: np.ndarray, user_load: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """ε_ij of eq. 22 that reproduce the load changes of the handovers ``users: source → target`` from loads ρ.
+
+    Returns the matrix and the number of pairs that exchanged load at equal loads (ε undefined there, left 0).
+    """
+    n = len(rho)
+    change = np.zeros((n, n))  # change[x, y]: load change of x from its exchanges with y
+    np.add.at(change, (target, source), user_load[users, target])
+    np.add.at(change, (source, target), -user_load[users, source])
+    diff = rho[None, :] - rho[:, None]  # ρ_y − ρ_x
+    active = change != 0
+    defined = active & (diff != 0)
+    eps = np.zeros((n, n))
+    eps[defined] = change[defined] / diff[defined]
+    return eps, int(np.count_nonzero(active & ~defined))
+
+
+def _would_leave(
+    rsrp: np.ndarray, source: np.ndarray, cio: np.ndarray, neighbours: np.ndarray, hys: float
+) -> np.ndarray:
+    """(users, cells): served by j, would the user enter A3 towards a neighbour of j other than its source?"""
+    n = cio.shape[0]
+    # score[u, j, m] = RSRP_m + O_jm − RSRP_j − Hys for m a neighbour of j
+    score = rsrp[:, None, :] + cio[None, :, :] - rsrp[:, :, None] - hys
+    score = np.where(neighbours[None, :, :], score, -np.inf)
+    score[np.arange(len(source)), :, source] = -np.inf
+    return (score > 0).any(axis=2) if n else np.zeros(rsrp.shape, bool)
+
+
+@dataclass
+class _Requests:
+    """Handover requests of one step (steps 2–3), sorted by receiver, then key, then user."""
+
+    user: np.ndarray
+    cell: np.ndarray  # receiver
+    gap: np.ndarray  # (users, cells) A3 gap RSRP_serving + Hys − RSRP_j (rows of sender users only)
+    offerable: np.ndarray  # (users, cells) the user could be offered to the cell
+
+
+def _requests(
+    setting: HandoverSetting,
+    rho: np.ndarray,
+    serving: np.ndarray,
+    rsrp: np.ndarray,
+    user_load: np.ndarray,
+    adjacency: np.ndarray,
+    cio: np.ndarray,
+) -> _Requests:
+    pull = adjacency @ rho - adjacency.sum(axis=1) * rho  # Σ_j A_ij (ρ_j − ρ_i): the sign of η_i
+    sender = (rho > setting.threshold) & (pull < 0)
+    receiver = (rho < setting.threshold) & (pull > 0)
+    users = np.flatnonzero(sender[serving])
+    gap = np.full(rsrp.shape, np.inf)
+    offerable = np.zeros(rsrp.shape, bool)
+    empty = _Requests(np.empty(0, int), np.empty(0, int), gap, offerable)
+    if len(users) == 0 or not receiver.any():
+        return empty
+    src = serving[users]
+    gap[users] = rsrp[users, src][:, None] + setting.hysteresis_db - rsrp[users]
+    offerable[users] = (
+        (adjacency[src] > 0)
+        & (gap[users] + setting.margin_db <= setting.cio_max_db)
+        & ~_would_leave(rsrp[users], src, cio, adjacency > 0, setting.hysteresis_db)
+    )
+    u_idx, j = np.nonzero(offerable[users] & receiver[None, :])
+    u, i = users[u_idx], src[u_idx]
+    if setting.algorithm == "alg1":
+        key = np.abs(user_load[u, i] - user_load[u, j])
+    elif setting.algorithm == "alg2":
+        key = user_load[u, i]
+    else:
+        key = user_load[u, j]
+    order = np.lexsort((u, key, j))
+    return _Requests(u[order], j[order], gap, offerable)
+
+
+def _a3_group(candidates: np.ndarray, gap: np.ndarray, user: int, margin: float) -> np.ndarray:
+    """The users that enter A3 with ``user``: a CIO that lets it enter towards j lets every user of its cell nearer
+    that boundary enter too, and users within two margins of the group's farthest one cannot be separated from it."""
+    reach = gap[user]
+    while True:
+        near = candidates[gap[candidates] < reach + 2 * margin]
+        farthest = gap[near].max()
+        if farthest <= reach:
+            return near
+        reach = farthest
+
+
+def _accept(
+    setting: HandoverSetting,
+    rho: np.ndarray,
+    serving: np.ndarray,
+    user_load: np.ndarray,
+    adjacency: np.ndarray,
+    requests: _Requests,
+) -> np.ndarray:
+    """Step 4: the accepted handovers, as target cell per user (−1: stays)."""
+    n = len(rho)
+    rho = rho.copy()
+    budget = setting.accommodation * (adjacency * np.abs(rho[None, :] - rho[:, None])).sum(axis=1)
+    target = np.full(len(serving), -1)
+    order = np.argsort(serving, kind="stable")
+    members = np.split(order, np.searchsorted(serving[order], np.arange(1, n)))  # users per cell
+    starts = np.searchsorted(requests.cell, np.arange(n + 1))
+    pointer = starts[:-1].copy()
+    th = setting.threshold
+    accepted = True
+    while accepted:
+        accepted = False
+        for j in np.flatnonzero(pointer < starts[1:]):
+            for r in range(pointer[j], starts[j + 1]):
+                u = requests.user[r]
+                i = serving[u]
+                if target[u] >= 0 or rho[i] <= th:
+                    continue
+                near = _a3_group(members[i][target[members[i]] < 0], requests.gap[:, j], u, setting.margin_db)
+                if not requests.offerable[near, j].all():
+                    continue
+                load_j = user_load[near, j].sum()
+                if load_j <= budget[j] and rho[j] + load_j < th:
+                    target[near] = j
+                    rho[i] -= user_load[near, i].sum()
+                    rho[j] += load_j
+                    budget[j] -= load_j
+                    pointer[j] = r + 1
+                    accepted = True
+                    break
+            else:
+                pointer[j] = starts[j + 1]
+    return target
+
+
+def _cio_lp(
+    setting: HandoverSetting,
+    serving: np.ndarray,
+    target: np.ndarray,
+    rsrp: np.ndarray,
+    links: np.ndarray,
+    link_of: np.ndarray,
+    offsets: np.ndarray,
+) -> tuple[np.ndarray, int]:
+    """Step 5: new offsets on the links carrying accepted handovers; returns offsets and the deviations."""
+    movers = np.flatnonzero(target >= 0)
+    used = np.unique(link_of[serving[movers], target[movers]])
+    la, lb = links[used, 0], links[used, 1]
+    order = np.argsort(serving, kind="stable")
+    starts = np.searchsorted(serving[order], np.arange(rsrp.shape[1] + 1))
+    users, idx, sides, others = [], [], [], []
+    for side, here, there in ((1, la, lb), (-1, lb, la)):
+        for k, (h, t) in enumerate(zip(here, there, strict=True)):
+            u = order[starts[h] : starts[h + 1]]
+            users.append(u)
+            idx.append(np.full(len(u), k))
+            sides.append(np.full(len(u), side))
+            others.append(np.full(len(u), t))
+    u = np.concatenate(users)
+    other = np.concatenate(others)
+    lo, hi = max(setting.cio_min_db, -setting.cio_max_db), min(setting.cio_max_db, -setting.cio_min_db)
+    problem = CioProblem(
+        n_links=len(used),
+        link=np.concatenate(idx),
+        side=np.concatenate(sides),
+        gap_db=rsrp[u, serving[u]] + setting.hysteresis_db - rsrp[u, other],
+        move=target[u] == other,
+        lower_db=np.full(len(used), lo),
+        upper_db=np.full(len(used), hi),
+        current_db=offsets[used],
+        margin_db=setting.margin_db,
+        # accepted handovers first: a mover's violation outweighs all stayers' together
+        weight=np.where(target[u] == other, len(u) + 1.0, 1.0),
+    )
+    solution = solve_cio_lp(problem)
+    new = offsets.copy()
+    new[used] = solution.offsets_db
+    return new, len(solution.deviating)
+
+
+def simulate_handover(
+    rsrp_dbm: np.ndarray,
+    user_load: np.ndarray,
+    serving: np.ndarray,
+    adjacency: np.ndarray,
+    setting: HandoverSetting,
+) -> HandoverRun:
+    """Simulate ``setting.steps`` steps of the chosen algorithm (see the module docstring).
+
+    Parameters
+    ----------
+    rsrp_dbm : (users, cells) RSRP of every user from every cell.
+    user_load : (users, cells) ``ρ_{u,j} = B_{u,j} / B_j``.
+    serving : (users,) initial serving cell positions.
+    adjacency : (cells, cells) symmetric 0/1 neighbour matrix ``A``.
+    setting : :class:`HandoverSetting`.
+    """
+    a = (np.asarray(adjacency) > 0).astype(float)
+    np.fill_diagonal(a, 0.0)
+    neighbours = a > 0
+    n = a.shape[0]
+    links = np.argwhere(np.triu(neighbours))
+    link_of = np.full((n, n), -1)
+    link_of[links[:, 0], links[:, 1]] = np.arange(len(links))
+    link_of[links[:, 1], links[:, 0]] = np.arange(len(links))
+    offsets = np.zeros(len(links))
+    lo, hi = max(setting.cio_min_db, -setting.cio_max_db), min(setting.cio_max_db, -setting.cio_min_db)
+    serving = np.asarray(serving).copy()
+    steps = setting.steps
+    loads = np.empty((steps + 1, n))
+    planned = np.zeros(steps, int)
+    realised = np.zeros(steps, int)
+    planned_change = np.zeros((steps, n))
+    alpha, gamma_hat, v_next, v_tilde = (np.full(steps, np.nan) for _ in range(4))
+    unrep = np.zeros(steps, int)
+    events = []
+    deviations = 0
+    for k in range(steps):
+        rho = _loads(serving, user_load)
+        loads[k] = rho
+        cio = _pair_offsets(links, offsets, n)
+        if setting.algorithm == "greedy":
+            offsets = np.clip(offsets + setting.greedy_gain_db * (rho[links[:, 0]] - rho[links[:, 1]]), lo, hi)
+        else:
+            requests = _requests(setting, rho, serving, rsrp_dbm, user_load, a, cio)
+            accepted = _accept(setting, rho, serving, user_load, a, requests)
+            movers = np.flatnonzero(accepted >= 0)
+            planned[k] = len(movers)
+            if len(movers) == 0:
+                continue
+            np.add.at(planned_change[k], serving[movers], -user_load[movers, serving[movers]])
+            np.add.at(planned_change[k], accepted[movers], user_load[movers, accepted[movers]])
+            offsets, dev = _cio_lp(setting, serving, accepted, rsrp_dbm, links, link_of, offsets)
+            deviations += dev
+        cio = _pair_offsets(links, offsets, n)
+        target = _a3_targets(rsrp_dbm, serving, cio, neighbours, setting.hysteresis_db)
+        moved = np.flatnonzero(target >= 0)
+        realised[k] = len(moved)
+        if setting.algorithm == "greedy":
+            planned[k] = len(moved)
+            np.add.at(planned_change[k], serving[moved], -user_load[moved, serving[moved]])
+            np.add.at(planned_change[k], target[moved], user_load[moved, target[moved]])
+        if len(moved) == 0:
+            continue
+        src, dst = serving[moved], target[moved]
+        eps, unrep[k] = realised_epsilon(rho, src, dst, moved, user_load)
+        b = bound(rho, a, eps)
+        alpha[k], gamma_hat[k], v_next[k], v_tilde[k] = b.alpha, b.gamma_hat, b.v_next_bound, b.v_tilde
+        was_planned = np.ones(len(moved), bool) if setting.algorithm == "greedy" else accepted[moved] == dst
+        events.append(
+            pd.DataFrame({"step": k + 1, "user": moved, "source": src, "target": dst, "planned": was_planned})
+        )
+        serving = serving.copy()
+        serving[moved] = dst
+    loads[steps] = _loads(serving, user_load)
+    centred = loads - loads.mean(axis=1, keepdims=True)
+    return HandoverRun(
+        loads=loads,
+        serving=serving,
+        planned=planned,
+        realised=realised,
+        planned_change=planned_change,
+        alpha=alpha,
+        gamma_hat=gamma_hat,
+        v=(centred**2).sum(axis=1),
+        v_next_bound=v_next,
+        v_tilde=v_tilde,
+        unrepresentable=unrep,
+        offsets_db=offsets,
+        links=links,
+        events=(
+            pd.concat(events, ignore_index=True)
+            if events
+            else pd.DataFrame({"step": [], "user": [], "source": [], "target": [], "planned": []})
+        ),
+        cio_lp_deviations=deviations,
+    )
