@@ -110,6 +110,12 @@ def check(file: str) -> None:
 @click.option("--threshold", type=float, default=None, help="zou-*: overload threshold rho_th")
 @click.option("--accommodation", type=float, default=None, help="zou-alg*: load-transfer accommodation c")
 @click.option("--steps", type=int, default=None, help="zou-*: simulation steps")
+@click.option(
+    "--execution",
+    type=click.Choice(["direct", "a3"]),
+    default=None,
+    help="zou-alg*: hand over the selected users (direct) or let A3 execute with the new offsets (a3)",
+)
 def solve(file: str, method: str, out_dir: str | None, **params) -> None:
     """Solve an instance with one method; write result.json and CSV tables."""
     with _user_errors():
@@ -241,13 +247,14 @@ def pd_options():
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-def validate(file: str, out_dir: str | None) -> None:
+@click.option("--epsilon", type=float, default=None, help="discrete step to simulate (default: eps_max / 2)")
+def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
     """Stability certificates and cross-checks (declarative against iterative) of the methods the instance runs."""
     with _user_errors():
         instance = _load(file)
         from lbopt.validate import validate as run_validate
 
-        result = run_validate(instance)
+        result = run_validate(instance, epsilon=epsilon)
     result.extra.setdefault("instance_summary", instance.summary())
     from lbopt.result import write_result
 

@@ -10,6 +10,15 @@ Each check states pass or fail with its numbers:
 * ``vgala-iteration``: on location-level instances with energy data, the vGALA iteration must end within 1e-4 of
   the certified optimum of ψ.
 * ``oslb-nonconservative``: on user-level instances, OSLB's planned against realised load change per group.
+* ``continuous``: the Lyapunov certificate of ``ẋ = M x`` (Zou et al. eqs. 13–20) with the instance's gains
+  (``cells.self_slope``, ``links.coupling_ab/ba``) or, on user-level instances without them, gains estimated by
+  least squares from the greedy CIO scheme's load trajectory (the data-driven algorithm abstracted as calculus
+  dynamics). Cross-checked by simulation: certified → ``V = xᵀx`` decreases from random states; not certified →
+  ``V`` grows from the counter-example. The certificate's verdict is a finding; the check passes when the
+  simulation agrees with it.
+* ``handover-<algorithm>``: on user-level instances, Zou et al.'s Algorithm 1 and the greedy CIO scheme: planned
+  against executed handovers, the non-conservative load (Σ of realised load changes), and eq. 26's one-step bound
+  at every step; the steps whose symmetric part breaks the discrete stability condition (γ̂ ≥ 1) are counted.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from lbopt.result import Result
 CHECK_TOL = {"oslb-engines": 1e-6, "vgala-iteration": 1e-4}
 
 
-def _graph_check(instance: Instance, extra: dict) -> dict | None:
+def _graph_check(instance: Instance, extra: dict, epsilon: float | None = None) -> dict | None:
     from lbopt.stability.discrete import convergence_factor, disagreement, epsilon_max, simulate
     from lbopt.stability.spectrum import cell_adjacency, laplacian, spectrum
 
@@ -41,7 +50,7 @@ def _graph_check(instance: Instance, extra: dict) -> dict | None:
         rho0 = instance.cells["prb_demand"].to_numpy(float) / instance.prb_capacity()
     else:
         rho0 = np.random.default_rng(instance.seed or 0).uniform(0, 1, instance.n_cells)
-    eps = 0.5 * eps_max
+    eps = 0.5 * eps_max if epsilon is None else epsilon
     worst = 0.0
     measured = 0.0
     lap = laplacian(adj)
@@ -61,7 +70,8 @@ def _graph_check(instance: Instance, extra: dict) -> dict | None:
         "check": "graph",
         "passed": bool(measured <= worst * (1 + 1e-9)),
         "numbers": f"lambda_2 {spec.lambda_2:.6g}, lambda_max {spec.lambda_max:.6g}, eps_max {eps_max:.6g}; at "
-        f"eps_max/2 predicted factor {worst:.6g}, simulated {measured:.6g} ({len(spec.components)} component(s))",
+        f"eps {eps:.6g} predicted factor {worst:.6g}, simulated {measured:.6g} ({len(spec.components)} component(s))"
+        + ("; eps >= eps_max: the discrete dynamics diverge (a finding)" if eps >= eps_max else ""),
     }
 
 
@@ -107,7 +117,8 @@ def _oslb_nonconservative(instance: Instance) -> dict | None:
 
     if "prb_demand" in instance.cells or missing_requirements(instance, "oslb") or instance.users is None:
         return None
-    res = solve(instance, "oslb", integral=True)
+    # integral targets need whole PRBs per user; a radio without PRB rounding gets fractional targets
+    res = solve(instance, "oslb", integral=instance.radio.prb_rounding != "none")
     groups = res.tables["groups"]
     err = groups["nonconservative_error_prb"].abs()
     moved = res.metrics["transferred_prb"]
@@ -119,12 +130,123 @@ def _oslb_nonconservative(instance: Instance) -> dict | None:
     }
 
 
-def validate(instance: Instance, progress=None) -> Result:
+def _instance_gains(instance: Instance) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(f', H)`` from ``cells.self_slope`` and ``links.coupling_ab/ba`` when the instance gives them."""
+    links = instance.links
+    if "self_slope" not in instance.cells and (links is None or "coupling_ab" not in links):
+        return None
+    n = instance.n_cells
+    f_prime = instance.cells["self_slope"].to_numpy(float) if "self_slope" in instance.cells else np.zeros(n)
+    h = np.zeros((n, n))
+    if links is not None and "coupling_ab" in links:
+        a = instance.cell_positions(links["a"])
+        b = instance.cell_positions(links["b"])
+        h_ab = links["coupling_ab"].to_numpy(float)
+        h_ba = links["coupling_ba"].to_numpy(float) if "coupling_ba" in links else h_ab
+        h[a, b] = h_ab
+        h[b, a] = h_ba
+    return f_prime, h
+
+
+def _continuous_check(instance: Instance, extra: dict) -> dict | None:
+    from lbopt.stability.continuous import certify, coupling_matrix, estimate_gains, simulate_linear
+    from lbopt.stability.spectrum import cell_adjacency
+
+    if instance.n_cells < 2 or (instance.links is None and not instance.has_geometry):
+        return None
+    adj = cell_adjacency(instance)[0].toarray()
+    gains = _instance_gains(instance)
+    source = "instance"
+    if gains is None:
+        if instance.users is None or not instance.has_geometry or len(instance.users) == 0:
+            return None
+        from lbopt.stability.handover import simulate_handover
+        from lbopt.stability.method import handover_inputs, handover_setting
+
+        rsrp, user_load, start, adjacency = handover_inputs(instance)
+        run = simulate_handover(rsrp, user_load, start, adjacency, handover_setting(instance, "greedy"))
+        f_prime, h = estimate_gains(np.arange(run.steps + 1, dtype=float), run.loads, adj)
+        gains = (f_prime, h)
+        source = f"estimated from the greedy CIO scheme's {run.steps}-step trajectory (least squares)"
+    m = coupling_matrix(adj, gains[1], gains[0])
+    cert = certify(m)
+    rng = np.random.default_rng(instance.seed or 0)
+    if cert.certified:
+        worst = -np.inf
+        for _ in range(5):
+            _, xs = simulate_linear(m, rng.normal(size=len(m)), 10.0 / max(1e-9, abs(cert.lambda_max_s)), 100)
+            v = (xs**2).sum(axis=1)
+            worst = max(worst, float(np.max(np.diff(v) / v[:-1])))
+        agrees = worst < 0
+        sim = f"V decreased at every sample from 5 random states (largest relative change {worst:.3g})"
+    else:
+        _, xs = simulate_linear(m, cert.counterexample, 1e-3 / max(1.0, abs(cert.lambda_max_s)), 3)
+        v = (xs**2).sum(axis=1)
+        agrees = bool(v[1] > v[0])
+        sim = f"from the counter-example V grows: {v[0]:.6g} -> {v[1]:.6g}"
+    extra["continuous"] = {**cert.to_dict(instance.cells["id"].to_numpy(object)), "gains": source}
+    return {
+        "check": "continuous",
+        "passed": bool(agrees),
+        "numbers": f"gains {source}; {'certified' if cert.certified else 'NOT certified'}: lambda_max(S) "
+        f"{cert.lambda_max_s:.6g}, max Re lambda(M) {cert.max_real_m:.6g}, Gershgorin condition broken by "
+        f"{len(cert.failing)} cell(s) (min margin {float(cert.margins.min()):.4g}); {sim}",
+    }
+
+
+def _handover_checks(instance: Instance, extra: dict) -> list[dict]:
+    from lbopt.methods import missing_requirements
+    from lbopt.stability.handover import simulate_handover
+    from lbopt.stability.method import handover_inputs, handover_setting, run_summary
+
+    if missing_requirements(instance, "zou-alg1") or instance.n_cells < 2:
+        return []
+    rsrp, user_load, start, adjacency = handover_inputs(instance)
+    checks = []
+    for alg, execution in (("alg1", "direct"), ("alg1", "a3"), ("greedy", None)):
+        name = alg if execution is None else f"{alg}-{execution}"
+        setting = handover_setting(instance, alg, execution=execution)
+        run = simulate_handover(rsrp, user_load, start, adjacency, setting)
+        summary = run_summary(run)
+        extra[f"handover_{name}"] = summary
+        unstable = int(np.sum(run.gamma_hat >= 1.0))
+        active = int(np.sum(~np.isnan(run.alpha)))
+        ok = summary["bound_holds_every_step"]
+        if alg != "greedy":
+            ok = ok and summary["handovers_not_executed"] == 0 and summary["handovers_unplanned"] == 0
+        checks.append(
+            {
+                "check": f"handover-{name}",
+                "passed": bool(ok),
+                "numbers": f"{summary['handovers_planned']} planned, {summary['handovers']} executed "
+                f"({summary['handovers_unplanned']} unplanned, {summary['handovers_not_executed']} not executed"
+                + (
+                    f", {summary['a3_inconsistent']} more the offsets would send through A3"
+                    if execution == "direct"
+                    else ""
+                )
+                + "); "
+                f"non-conservative load {summary['nonconservative_load']:+.4g}; eq. 26 bound held at every step: "
+                f"{summary['bound_holds_every_step']}; {unstable} of {active} active steps with gamma-hat >= 1; "
+                f"{summary['unrepresentable_pairs']} pair exchange(s) at equal loads (epsilon undefined); "
+                f"load std {summary['load_std_before']:.4g} -> {summary['load_std_after']:.4g}; "
+                + ("stopped" if summary["stopped"] else "still handing over at the end"),
+            }
+        )
+    return checks
+
+
+def validate(instance: Instance, progress=None, epsilon: float | None = None) -> Result:
+    """Run every check the instance allows; ``epsilon`` is the discrete step to simulate (default ε_max / 2)."""
+    if epsilon is not None and not epsilon > 0:
+        raise ValueError(f"epsilon must be > 0, got {epsilon}")
     t0 = time.perf_counter()
     extra: dict = {}
     checks = []
     for check in (
-        _graph_check(instance, extra),
+        _graph_check(instance, extra, epsilon),
+        _continuous_check(instance, extra),
+        *_handover_checks(instance, extra),
         _oslb_engines(instance),
         _vgala(instance),
         _oslb_nonconservative(instance),

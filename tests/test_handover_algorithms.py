@@ -46,11 +46,24 @@ def test_ranking_keys(algorithm, order):
     assert set(requests.cell) == {1}
 
 
+@pytest.mark.parametrize(("algorithm", "moved", "inconsistent"), [("alg1", [1], 1), ("alg2", [2], 2), ("alg3", [0], 0)])
+def test_direct_execution_moves_the_selected_users(algorithm, moved, inconsistent):
+    rsrp, user_load, serving = two_cell_case()
+    # budget 0.2 |0.8 − 0.1| = 0.14: the first-ranked user fits and leaves too little for any other
+    setting = HandoverSetting(algorithm, threshold=0.5, accommodation=0.2, steps=1, execution="direct")
+    run = simulate_handover(rsrp, user_load, serving, TWO_CELLS, setting)
+    assert list(run.events["user"]) == moved
+    # the offset that lets the mover enter A3 lets the users nearer the boundary enter too (gaps 4, 5, 5.5 dB)
+    assert run.a3_inconsistent[0] == inconsistent
+    gap = rsrp[moved[0], 0] + setting.hysteresis_db - rsrp[moved[0], 1]
+    assert run.offsets_db[0] >= gap + setting.margin_db - 1e-9
+
+
 @pytest.mark.parametrize("algorithm", ["alg1", "alg2", "alg3"])
 @pytest.mark.parametrize("accommodation", [0.1, 0.2, 0.4, 1.0])
 def test_accepted_groups_respect_a3_budget_and_threshold(algorithm, accommodation):
     rsrp, user_load, serving = two_cell_case()
-    setting = HandoverSetting(algorithm, threshold=0.5, accommodation=accommodation, steps=1)
+    setting = HandoverSetting(algorithm, threshold=0.5, accommodation=accommodation, steps=1, execution="a3")
     run = simulate_handover(rsrp, user_load, serving, TWO_CELLS, setting)
     moved = run.events["user"].to_numpy(int)
     assert run.events["planned"].all()
@@ -66,7 +79,7 @@ def test_accepted_groups_respect_a3_budget_and_threshold(algorithm, accommodatio
 def test_executed_handovers_satisfy_a3_and_the_replay_matches():
     instance = zou16(300, seed=3)
     rsrp, user_load, start, adjacency = handover_inputs(instance)
-    setting = handover_setting(instance, "alg1", steps=30)
+    setting = handover_setting(instance, "alg1", steps=30, execution="a3")
     run = simulate_handover(rsrp, user_load, start, adjacency, setting)
     # independent replay of the events gives the final association and every recorded load vector
     serving = start.copy()

@@ -33,3 +33,66 @@ def test_validate_user_level_instance(tmp_path):
     assert res.exit_code == 0, res.output
     assert "oslb-nonconservative" in res.output
     assert "PASS  graph" in res.output
+
+
+def _with_gains(tiny_path, tmp_path, h_ab, h_ba, f_prime, name="g.yaml"):
+    from lbopt.instance import load_instance
+
+    inst = load_instance(tiny_path)
+    links = inst.links.assign(coupling_ab=h_ab, coupling_ba=h_ba)
+    cells = inst.cells.assign(self_slope=f_prime)
+    path = tmp_path / name
+    save_instance(inst.with_tables(links=links, cells=cells), path)
+    return path
+
+
+def test_continuous_certificate_from_instance_gains(tmp_path, tiny_path):
+    runner = CliRunner()
+    conservative = _with_gains(tiny_path, tmp_path, -0.5, -0.5, -0.1)
+    out = tmp_path / "c"
+    res = runner.invoke(main, ["validate", str(conservative), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "result.json").read_text())
+    cont = data["continuous"]
+    assert cont["certified"]
+    assert cont["gershgorin_condition"]
+    assert cont["gains"] == "instance"
+    assert {c["check"] for c in data["checks"]} >= {"graph", "continuous", "handover-alg1-direct", "handover-greedy"}
+    # non-conservative: every link's b-side receives 40 times faster than a sheds; c0 (a of six links) breaks it
+    skewed = _with_gains(tiny_path, tmp_path, -0.05, -2.0, -0.01, "s.yaml")
+    out = tmp_path / "s"
+    res = runner.invoke(main, ["validate", str(skewed), "--out", str(out)])
+    assert res.exit_code == 0, res.output  # an uncertified network is a finding, not an error
+    data = json.loads((out / "result.json").read_text())
+    assert not data["continuous"]["certified"]
+    assert "c0" in data["continuous"]["cells_breaking_condition"]
+    assert "PASS  continuous" in res.output
+    assert "NOT certified" in res.output
+
+
+def test_stability_bad_input(tmp_path, tiny_path):
+    runner = CliRunner()
+    wrong = _with_gains(tiny_path, tmp_path, 0.3, -0.5, -0.1)
+    res = runner.invoke(main, ["validate", str(wrong), "--out", str(tmp_path / "w")])
+    assert res.exit_code != 0
+    assert "links.coupling_ab" in res.output
+    assert "<= 0" in res.output
+    assert not (tmp_path / "w").exists()
+    res = runner.invoke(main, ["validate", str(tiny_path), "--epsilon", "0", "--out", str(tmp_path / "e")])
+    assert res.exit_code != 0
+    assert "epsilon must be > 0" in res.output
+    assert not (tmp_path / "e").exists()
+    text = tiny_path.read_text().replace("prb_capacity: 50}", "prb_capacity: 50, radius_m: 300}", 7)
+    text = text.replace("radius_m: 300}", "radius_m: -300}", 1)
+    bad = tmp_path / "r.yaml"
+    bad.write_text(text)
+    res = runner.invoke(main, ["validate", str(bad), "--out", str(tmp_path / "r")])
+    assert res.exit_code != 0
+    assert "cells.radius_m" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_unstable_discrete_step_is_a_finding(tmp_path, tiny_path):
+    res = CliRunner().invoke(main, ["validate", str(tiny_path), "--epsilon", "0.5", "--out", str(tmp_path / "u")])
+    assert res.exit_code == 0, res.output
+    assert "diverge" in res.output

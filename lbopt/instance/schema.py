@@ -143,6 +143,7 @@ class ZouParams(_Strict):
     accommodation: float = Field(default=0.25, gt=0)
     steps: int = Field(default=50, ge=1)
     greedy_gain_db: float = Field(default=5.0, gt=0)
+    execution: Literal["direct", "a3"] = "direct"
 
 
 class MethodsConfig(_Strict):

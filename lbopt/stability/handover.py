@@ -16,28 +16,29 @@ Every step k of Algorithms 1–3:
 4. each receiver has the budget ``c Σ_l A_jl |ρ_l − ρ_j|`` for this step (the accommodation as a per-step budget
    of the receiving cell, NOTES §4.3, reset every step). In passes over the receivers (cell order), each accepts
    the highest-ranked request still valid, then loads and budgets are updated; passes repeat until none accepts
-   (the paper's while-loop, its "or k < k_th" read as "and": ``k_th`` is the number of steps). Two readings:
-
-   * accepting user u accepts its *A3 group*: the users of its cell nearer the A3 boundary towards j than u (and
-     those within two LP margins of the group's farthest member). A CIO that lets u enter A3 lets them enter too —
-     A3 is a threshold on the RSRP difference, as the paper's ``θ_ij = max(·)`` rule implies — so budget and
-     threshold are checked for the whole group and what is accepted is what A3 executes. Taking only u and setting
-     the CIO for it moved the nearer users anyway (unplanned), and on the paper's set-up those unplanned moves fed
-     endless ping-pong;
-   * a request is valid while the user is not yet moved, its sender is still above ``ρ_th``, the group's load
-     ``Σ ρ_{v,j}`` fits the remaining budget, and the receiver stays below ``ρ_th`` *after* accepting it (the
-     paper checks "ρ_j < ρ_th" before; a receiver just under the threshold then crosses it and sends users back at
-     the next step). Requests that do not fit are skipped: a smaller one further down may fit.
-
-   With both, a receiver never exceeds ``ρ_th`` by what it accepts, so the algorithm stops;
+   (the paper's while-loop, its "or k < k_th" read as "and": ``k_th`` is the number of steps). A request is valid
+   while the user is not yet moved, its sender is still above ``ρ_th``, the load it brings fits the remaining
+   budget, and the receiver stays below ``ρ_th`` *after* accepting it (the paper checks "ρ_j < ρ_th" before; a
+   receiver just under the threshold then crosses it and sends users back at the next step — a ping-pong we saw
+   on the paper's set-up). Requests that do not fit are skipped: a smaller one further down may fit. So a
+   receiver never exceeds ``ρ_th`` by what it accepts, and the algorithm stops;
 5. CIOs by the CIO LP (:mod:`formulations.cio_lp`) on the links with accepted handovers, all in one LP: accepted
    users must enter A3 towards their receiver, every other user of the two cells must not enter across that link;
-   least change from the current offsets. Should no exact setting exist (a conflict across links), the accepted
-   handovers come first (each mover's violation weighs more than all stayers' together) and the stayers that still
-   enter A3 are *unplanned* handovers. The paper's final rule writes SINR where A3 uses RSRP; lbopt sets the offsets
-   on RSRP, the quantity A3 compares;
-6. execution: every user evaluates A3 towards its neighbours with the offsets (kept from step to step) and hands
-   over to the best entering cell.
+   least change from the current offsets, kept from step to step. When no exact setting exists (a stayer nearer
+   the A3 boundary than a mover: the algorithms rank by load, not by RSRP), the accepted handovers come first
+   (each mover's violation weighs more than all stayers' together). The paper's final rule writes SINR where A3
+   uses RSRP; lbopt sets the offsets on RSRP, the quantity A3 compares;
+6. execution, one of two (``HandoverSetting.execution``):
+
+   * ``direct`` (default; the paper's simulation as we read it): the accepted users are handed over as selected;
+     the offsets of step 5 are computed for them afterwards, as the paper's final loop does, and the other users
+     that those offsets would also send through A3 are counted (``a3_inconsistent``), not moved;
+   * ``a3`` (the network executes): every user evaluates A3 towards its neighbours and hands over to the best
+     entering cell. Accepting user u then means accepting its *A3 group* — the users of its cell nearer the A3
+     boundary towards j than u, and those within two LP margins of the group's farthest member — because a CIO
+     that lets u enter A3 lets them enter too; budget and threshold are checked for the whole group, so what is
+     accepted is what A3 executes. (Accepting u alone and letting A3 execute moved the nearer users unplanned, and
+     on the paper's set-up those moves fed endless ping-pong.)
 
 The greedy scheme (Fig. 5): every step every link's offset moves with the load difference,
 ``O_ab ← clip(O_ab + g (ρ_a − ρ_b))``, then step 6 — no threshold, no budget, no user selection.
@@ -75,6 +76,7 @@ class HandoverSetting:
     cio_max_db: float = 6.0
     margin_db: float = 0.1  # A3 margin the CIO LP keeps
     greedy_gain_db: float = 5.0  # g: dB of offset change per unit of load difference and step
+    execution: Literal["direct", "a3"] = "direct"  # Algorithms 1–3: see the module docstring
 
     def __post_init__(self) -> None:
         if self.algorithm not in ALGORITHMS:
@@ -85,6 +87,8 @@ class HandoverSetting:
             raise ValueError(f"accommodation must be > 0, got {self.accommodation}")
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
+        if self.execution not in ("direct", "a3"):
+            raise ValueError(f"execution must be 'direct' or 'a3', got '{self.execution}'")
         if not self.cio_min_db <= 0 <= self.cio_max_db:
             raise ValueError("expected cio_min_db <= 0 <= cio_max_db")
 
@@ -107,7 +111,7 @@ class HandoverRun:
     offsets_db: np.ndarray  # final O_ab per link
     links: np.ndarray  # (n_links, 2) cell positions a < b
     events: pd.DataFrame  # step, user, source, target, planned
-    cio_lp_deviations: int  # requirements the CIO LP could not meet, over all steps
+    a3_inconsistent: np.ndarray  # (steps,) direct execution: users the new offsets would also send through A3
 
     @property
     def steps(self) -> int:
@@ -275,7 +279,10 @@ def _accept(
                 i = serving[u]
                 if target[u] >= 0 or rho[i] <= th:
                     continue
-                near = _a3_group(members[i][target[members[i]] < 0], requests.gap[:, j], u, setting.margin_db)
+                if setting.execution == "a3":
+                    near = _a3_group(members[i][target[members[i]] < 0], requests.gap[:, j], u, setting.margin_db)
+                else:
+                    near = np.array([u])
                 if not requests.offerable[near, j].all():
                     continue
                 load_j = user_load[near, j].sum()
@@ -300,8 +307,8 @@ def _cio_lp(
     links: np.ndarray,
     link_of: np.ndarray,
     offsets: np.ndarray,
-) -> tuple[np.ndarray, int]:
-    """Step 5: new offsets on the links carrying accepted handovers; returns offsets and the deviations."""
+) -> np.ndarray:
+    """Step 5: new offsets on the links carrying accepted handovers."""
     movers = np.flatnonzero(target >= 0)
     used = np.unique(link_of[serving[movers], target[movers]])
     la, lb = links[used, 0], links[used, 1]
@@ -331,10 +338,9 @@ def _cio_lp(
         # accepted handovers first: a mover's violation outweighs all stayers' together
         weight=np.where(target[u] == other, len(u) + 1.0, 1.0),
     )
-    solution = solve_cio_lp(problem)
     new = offsets.copy()
-    new[used] = solution.offsets_db
-    return new, len(solution.deviating)
+    new[used] = solve_cio_lp(problem).offsets_db
+    return new
 
 
 def simulate_handover(
@@ -373,7 +379,7 @@ def simulate_handover(
     alpha, gamma_hat, v_next, v_tilde = (np.full(steps, np.nan) for _ in range(4))
     unrep = np.zeros(steps, int)
     events = []
-    deviations = 0
+    a3_inconsistent = np.zeros(steps, int)
     for k in range(steps):
         rho = _loads(serving, user_load)
         loads[k] = rho
@@ -389,10 +395,12 @@ def simulate_handover(
                 continue
             np.add.at(planned_change[k], serving[movers], -user_load[movers, serving[movers]])
             np.add.at(planned_change[k], accepted[movers], user_load[movers, accepted[movers]])
-            offsets, dev = _cio_lp(setting, serving, accepted, rsrp_dbm, links, link_of, offsets)
-            deviations += dev
+            offsets = _cio_lp(setting, serving, accepted, rsrp_dbm, links, link_of, offsets)
         cio = _pair_offsets(links, offsets, n)
         target = _a3_targets(rsrp_dbm, serving, cio, neighbours, setting.hysteresis_db)
+        if setting.algorithm != "greedy" and setting.execution == "direct":
+            a3_inconsistent[k] = int(np.count_nonzero(target[accepted < 0] >= 0))
+            target = accepted
         moved = np.flatnonzero(target >= 0)
         realised[k] = len(moved)
         if setting.algorithm == "greedy":
@@ -432,5 +440,5 @@ def simulate_handover(
             if events
             else pd.DataFrame({"step": [], "user": [], "source": [], "target": [], "planned": []})
         ),
-        cio_lp_deviations=deviations,
+        a3_inconsistent=a3_inconsistent,
     )

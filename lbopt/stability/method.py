@@ -73,6 +73,7 @@ def run_summary(run: HandoverRun) -> dict:
         "v_tilde_last": float(run.v_tilde[active][-1]) if active.any() else 0.0,
         "bound_holds_every_step": bool(run.bound_holds.all()),
         "unrepresentable_pairs": int(run.unrepresentable.sum()),
+        "a3_inconsistent": int(run.a3_inconsistent.sum()),
     }
 
 
@@ -102,10 +103,13 @@ def run_zou(
     threshold: float | None = None,
     accommodation: float | None = None,
     steps: int | None = None,
+    execution: str | None = None,
 ) -> Result:
     """Simulate one of Zou et al.'s handover schemes on ``instance`` and return its result."""
     t0 = time.perf_counter()
-    setting = handover_setting(instance, algorithm, threshold=threshold, accommodation=accommodation, steps=steps)
+    setting = handover_setting(
+        instance, algorithm, threshold=threshold, accommodation=accommodation, steps=steps, execution=execution
+    )
     rsrp, user_load, start, adjacency = handover_inputs(instance)
     run = simulate_handover(rsrp, user_load, start, adjacency, setting)
     ids = instance.cells["id"].to_numpy(object)
@@ -154,7 +158,7 @@ def run_zou(
                     f"every step O_ab += {setting.greedy_gain_db:g} dB x (rho_a - rho_b) on every link"
                     if algorithm == "greedy"
                     else f"threshold {setting.threshold:g}, accommodation {setting.accommodation:g} (per-step "
-                    "budget of the receiving cell), A3 groups, CIO LP"
+                    f"budget of the receiving cell), CIO LP, execution '{setting.execution}'"
                 )
                 + f"; {setting.steps} steps, A3 with Hys {setting.hysteresis_db:g} dB, offsets in "
                 f"[{setting.cio_min_db:g}, {setting.cio_max_db:g}] dB"
