@@ -46,6 +46,9 @@ format: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_radio.py
 	$(BIN)/python benchmarks/bench_oslb.py
+	$(BIN)/python benchmarks/bench_vgala.py
+	$(BIN)/python benchmarks/bench_spectrum.py
+	$(BIN)/python benchmarks/bench_zou.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis

@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 from lbopt.cli import main
 from lbopt.methods import solve
 from lbopt.scenarios import zou16
-from lbopt.stability.handover import HandoverSetting, _requests, realised_epsilon, simulate_handover
+from lbopt.stability.handover import (
+    HandoverSetting,
+    _neighbour_table,
+    _requests,
+    realised_epsilon,
+    simulate_handover,
+)
 from lbopt.stability.method import handover_inputs, handover_setting
 from lbopt.stability.nonconservative import bound, step
 
@@ -41,7 +47,8 @@ def test_ranking_keys(algorithm, order):
     rsrp, user_load, serving = two_cell_case()
     setting = HandoverSetting(algorithm, threshold=0.5)
     rho = np.bincount(serving, user_load[np.arange(5), serving])
-    requests = _requests(setting, rho, serving, rsrp, user_load, TWO_CELLS, np.zeros((2, 2)))
+    table = _neighbour_table(TWO_CELLS > 0)
+    requests = _requests(setting, rho, serving, rsrp, user_load, TWO_CELLS, np.zeros((2, 2)), table)
     assert list(requests.user) == order  # user 3 is beyond the CIO range, user 4 is on the receiver
     assert set(requests.cell) == {1}
 

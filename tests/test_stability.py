@@ -69,7 +69,8 @@ def test_sparse_agrees_with_dense(monkeypatch):
     assert sparse.lambda_2 == pytest.approx(dense[1], rel=1e-7)
     assert sparse.lambda_max == pytest.approx(dense[-1], rel=1e-9)
     assert sparse.components[0].residual_2 < 1e-6
-    assert sparse.components[0].residual_max < 1e-6
+    # Lanczos stops at a relative residual of LANCZOS_TOL; the value converges much faster than the vector
+    assert sparse.components[0].residual_max < spec_mod.LANCZOS_TOL * sparse.lambda_max
 
 
 def test_disconnected_graph_is_reported_per_component():

@@ -181,16 +181,33 @@ def realised_epsilon(
     return eps, int(np.count_nonzero(active & ~defined))
 
 
+def _neighbour_table(neighbours: np.ndarray) -> np.ndarray:
+    """Neighbours of each cell as a padded table (cells × max degree), −1 where a cell has fewer."""
+    degree = neighbours.sum(axis=1)
+    table = np.full((len(neighbours), max(1, int(degree.max(initial=0)))), -1)
+    rows, cols = np.nonzero(neighbours)
+    table[rows, np.arange(len(rows)) - np.repeat(np.cumsum(degree) - degree, degree)] = cols
+    return table
+
+
 def _would_leave(
-    rsrp: np.ndarray, source: np.ndarray, cio: np.ndarray, neighbours: np.ndarray, hys: float
+    rsrp: np.ndarray,
+    user: np.ndarray,
+    source: np.ndarray,
+    cell: np.ndarray,
+    cio: np.ndarray,
+    table: np.ndarray,
+    hys: float,
 ) -> np.ndarray:
-    """(users, cells): served by j, would the user enter A3 towards a neighbour of j other than its source?"""
-    n = cio.shape[0]
-    # score[u, j, m] = RSRP_m + O_jm − RSRP_j − Hys for m a neighbour of j
-    score = rsrp[:, None, :] + cio[None, :, :] - rsrp[:, :, None] - hys
-    score = np.where(neighbours[None, :, :], score, -np.inf)
-    score[np.arange(len(source)), :, source] = -np.inf
-    return (score > 0).any(axis=2) if n else np.zeros(rsrp.shape, bool)
+    """Per pair (user, cell): served by ``cell``, would the user enter A3 towards a neighbour other than its source?
+
+    ``RSRP_m + O_jm > RSRP_j + Hys`` for some neighbour m ≠ source of j; O(pairs × max degree) memory.
+    """
+    m = table[cell]  # (pairs, degree)
+    valid = (m >= 0) & (m != source[:, None])
+    mm = np.maximum(m, 0)
+    score = rsrp[user[:, None], mm] + cio[cell[:, None], mm] - rsrp[user, cell][:, None] - hys
+    return (valid & (score > 0)).any(axis=1)
 
 
 @dataclass
@@ -211,6 +228,7 @@ def _requests(
     user_load: np.ndarray,
     adjacency: np.ndarray,
     cio: np.ndarray,
+    table: np.ndarray,
 ) -> _Requests:
     pull = adjacency @ rho - adjacency.sum(axis=1) * rho  # Σ_j A_ij (ρ_j − ρ_i): the sign of η_i
     sender = (rho > setting.threshold) & (pull < 0)
@@ -223,13 +241,12 @@ def _requests(
         return empty
     src = serving[users]
     gap[users] = rsrp[users, src][:, None] + setting.hysteresis_db - rsrp[users]
-    offerable[users] = (
-        (adjacency[src] > 0)
-        & (gap[users] + setting.margin_db <= setting.cio_max_db)
-        & ~_would_leave(rsrp[users], src, cio, adjacency > 0, setting.hysteresis_db)
-    )
-    u_idx, j = np.nonzero(offerable[users] & receiver[None, :])
+    u_idx, j = np.nonzero((adjacency[src] > 0) & (gap[users] + setting.margin_db <= setting.cio_max_db))
     u, i = users[u_idx], src[u_idx]
+    ok = ~_would_leave(rsrp, u, i, j, cio, table, setting.hysteresis_db)
+    offerable[u[ok], j[ok]] = True
+    keep = ok & receiver[j]
+    u, i, j = u[keep], i[keep], j[keep]
     if setting.algorithm == "alg1":
         key = np.abs(user_load[u, i] - user_load[u, j])
     elif setting.algorithm == "alg2":
@@ -363,6 +380,7 @@ def simulate_handover(
     a = (np.asarray(adjacency) > 0).astype(float)
     np.fill_diagonal(a, 0.0)
     neighbours = a > 0
+    table = _neighbour_table(neighbours)
     n = a.shape[0]
     links = np.argwhere(np.triu(neighbours))
     link_of = np.full((n, n), -1)
@@ -387,7 +405,7 @@ def simulate_handover(
         if setting.algorithm == "greedy":
             offsets = np.clip(offsets + setting.greedy_gain_db * (rho[links[:, 0]] - rho[links[:, 1]]), lo, hi)
         else:
-            requests = _requests(setting, rho, serving, rsrp_dbm, user_load, a, cio)
+            requests = _requests(setting, rho, serving, rsrp_dbm, user_load, a, cio, table)
             accepted = _accept(setting, rho, serving, user_load, a, requests)
             movers = np.flatnonzero(accepted >= 0)
             planned[k] = len(movers)

@@ -25,6 +25,7 @@ from lbopt.instance.errors import InstanceError
 from lbopt.instance.model import Instance
 
 DENSE_MAX = 2000
+LANCZOS_TOL = 1e-4
 Source = Literal["auto", "links", "radius", "geometry"]
 
 
@@ -154,8 +155,11 @@ def component_spectrum(lap: sp.csr_matrix, cells: np.ndarray) -> ComponentSpectr
         )
     from scipy.sparse.linalg import eigsh
 
-    # λ_max: Lanczos with a wide basis; the Ritz value is a lower bound of λ_max and the residual bounds its error
-    vmax, xmax = eigsh(lap, k=1, which="LA", tol=1e-8, ncv=min(64, n - 1))
+    # λ_max: Lanczos; the Ritz value is a lower bound of λ_max and there is an eigenvalue within the residual of it.
+    # At the top of a large lattice's spectrum the eigenvalues cluster (gaps O(1/n)): the Ritz *vector* converges
+    # slowly while the value is already accurate (hex grid, 100,000 cells: tol 1e-4 gives the value to 2e-6
+    # relative in 1.8 s, tol 1e-8 takes 300 s), so the tolerance is relative 1e-4 and the residual is reported.
+    vmax, xmax = eigsh(lap, k=1, which="LA", tol=LANCZOS_TOL, ncv=min(32, n - 1))
     # shift-invert about a small negative shift: the two eigenvalues nearest to it are 0 and λ_2
     shift = -1e-3 * max(1.0, float(vmax[0]) / n)
     vals, vecs = eigsh(lap, k=2, sigma=shift, which="LM", tol=1e-12)
@@ -176,8 +180,12 @@ def spectrum(adjacency: sp.spmatrix) -> Spectrum:
     lap = laplacian(adjacency)
     n_comp, label = connected_components(sp.csr_matrix(adjacency), directed=False)
     out = Spectrum()
+    # permute once so that every component is a contiguous diagonal block (slicing per component is O(n) each)
+    order = np.argsort(label, kind="stable")
+    blocks = lap[order][:, order].tocsr()
+    bounds = np.searchsorted(label[order], np.arange(n_comp + 1))
     for c in range(n_comp):
-        cells = np.flatnonzero(label == c)
-        out.components.append(component_spectrum(lap[cells][:, cells].tocsr(), cells))
+        lo, hi = bounds[c], bounds[c + 1]
+        out.components.append(component_spectrum(blocks[lo:hi, lo:hi].tocsr(), order[lo:hi]))
     out.components.sort(key=lambda comp: -len(comp.cells))
     return out
