@@ -106,3 +106,28 @@ def test_vgala_study_case_headline_directions():
     summary = summarise(rows.copy())
     assert set(summary["method"]) == {"vgala", "la", "ga"}
     assert (summary["overloaded_drops"] == 0).all()
+
+
+def test_zou_study_small(tmp_path):
+    from lbopt.experiments import zou_paper
+
+    out = tmp_path / "zou"
+    res = CliRunner().invoke(main, ["reproduce", "zou", "--seeds", "2", "--workers", "1", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "result.json").read_text())
+    assert data["method"] == "reproduce-zou"
+    assert data["metrics"]["bound_held_every_step"]
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 6 * 3 * 3
+    # the paper's table is beside ours, and balancing never raises the final std above the initial one
+    assert summary["paper"].notna().all()
+    assert (summary["std_final"] <= summary["std_initial"] + 1e-12).all()
+    assert summary.loc[(summary["users"] == 400) & (summary["accommodation"] == 0.3), "paper"].tolist() == list(
+        zou_paper.PAPER_TABLES[0.3][400]
+    )
+    # the greedy scheme never stops within its horizon; the algorithms do
+    cases = pd.read_csv(out / "cases.csv")
+    assert (cases["tail_handovers_greedy"] > 0).mean() >= 0.5
+    assert data["metrics"]["algorithms_share_stopped"] >= 0.9
+    assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
+    assert "Tables I–III" in (out / "report.html").read_text()
