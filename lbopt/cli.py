@@ -107,6 +107,8 @@ def check(file: str) -> None:
     default=None,
     help="oslb user level: edge users (reading b) or a share of the cell's PRBs (reading a)",
 )
+@click.option("--period", type=int, default=None, help="bdba/bfdba/power-lp: MR period (default: the most unbalanced)")
+@click.option("--alpha", type=float, default=None, help="bdba/bfdba/power-lp: smoothing of the power step (0, 1]")
 @click.option("--threshold", type=float, default=None, help="zou-*: overload threshold rho_th")
 @click.option("--accommodation", type=float, default=None, help="zou-alg*: load-transfer accommodation c")
 @click.option("--steps", type=int, default=None, help="zou-*: simulation steps")
@@ -518,6 +520,35 @@ def gen_drop(
         if serving:
             inst = with_serving(inst, "max-rsrp")
         _write(inst, out, tables)
+
+
+@generate.command("mr")
+@_common
+@click.option("--base", required=True, type=click.Path(dir_okay=False), help="instance whose cells are the antennas")
+@click.option("--users-peak", type=int, default=2000, show_default=True, help="users at the busiest hour")
+@click.option("--top-k", type=int, default=4, show_default=True, help="antennas per record")
+@click.option("--noise-db", type=float, default=2.0, show_default=True, help="measurement noise (std, dB)")
+def gen_mr(out, seed, name, tables, base, users_peak, top_k, noise_db) -> None:
+    """A synthetic 24-hour MR day (tidal pattern) over an existing layout, with CPICH powers and bounds."""
+    with _user_errors():
+        from lbopt.scenarios.mr_day import with_mr_day
+
+        inst = _load(base)
+        inst = with_mr_day(inst, users_peak=users_peak, top_k=top_k, noise_db=noise_db, seed=seed)
+        _write(inst.with_tables(name=name or inst.name, seed=seed), out, tables)
+
+
+@generate.command("breathing")
+@_common
+@click.option("--antennas", type=int, default=60, show_default=True)
+@click.option("--isd", "isd_m", type=float, default=800.0, show_default=True, help="inter-site distance (m)")
+@click.option("--users-peak", type=int, default=6000, show_default=True, help="users at the busiest hour")
+def gen_breathing(out, seed, name, tables, antennas, isd_m, users_peak) -> None:
+    """An area of macro antennas (jittered hexagonal layout) with a synthetic MR day (the Breathing set-up)."""
+    with _user_errors():
+        from lbopt.scenarios.mr_day import breathing_area
+
+        _write(breathing_area(antennas, isd_m, users_peak=users_peak, seed=seed, name=name), out, tables)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -146,12 +146,29 @@ class ZouParams(_Strict):
     execution: Literal["direct", "a3"] = "direct"
 
 
+class BreathingParams(_Strict):
+    """BDBA / BFDBA / the pilot-power LP (``lbopt.breathing``); every default is ours (the paper's numbers are lost)."""
+
+    max_users: float = Field(default=100.0, gt=0)  # M_max of the user-count busy-degree
+    delta_db: float = Field(default=1.0, gt=0)  # δ of the central difference
+    alpha: float = Field(default=1.0, gt=0, le=1)  # smoothing of eq. 18
+    gamma: float = Field(default=1e-3, gt=0)  # BFDBA's regularising constant (1/dB)
+    target: Literal["global", "neighbourhood"] = "global"
+    sample: int | None = Field(default=None, ge=1)  # S records per antenna (Remark 4.1); all when None
+    over_busy: float = Field(default=0.8, gt=0)  # busy-degree at or above which an antenna is over-busy
+    coverage_dbm: float = -105.0  # s_th: a record is covered when some antenna is received at or above it
+    coverage_min: float = Field(default=0.95, ge=0, le=1)  # C_min
+    power_step_db: float = Field(default=0.5, gt=0)  # ε of the greedy minimum-power procedure
+    penalty: float = Field(default=1e-3, ge=0)  # λ of the soft pilot-power LP
+
+
 class MethodsConfig(_Strict):
     """Per-method parameters; command-line flags override them."""
 
     oslb: OslbParams = Field(default_factory=OslbParams)
     vgala: VgalaParams = Field(default_factory=VgalaParams)
     zou: ZouParams = Field(default_factory=ZouParams)
+    breathing: BreathingParams = Field(default_factory=BreathingParams)
 
 
 class Document(_Strict):

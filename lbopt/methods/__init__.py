@@ -42,6 +42,10 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
         "cells.static_power_w, load_power_w, green_power_w",
         lambda i: {"static_power_w", "load_power_w", "green_power_w"} <= set(i.cells.columns),
     ),
+    "mr-input": (
+        "MR records (table 'mr') and cells.cpich_power_dbm",
+        lambda i: i.mr is not None and len(i.mr) > 0 and "cpich_power_dbm" in i.cells,
+    ),
     "cell-loads": (
         "users with serving cells, or cells.prb_demand",
         lambda i: (i.users is not None and "serving" in i.users and i.has_geometry) or "prb_demand" in i.cells,
@@ -126,6 +130,24 @@ METHODS: dict[str, MethodSpec] = {
                 ("alg3", "Zou et al. Algorithm 3: users ranked by their load in the target cell"),
                 ("greedy", "greedy CIO scheme of Zou et al. Fig. 5: offsets follow load differences"),
             )
+        ),
+        MethodSpec(
+            "bdba",
+            "lbopt.breathing.method:run_bdba",
+            ("mr-input",),
+            "Breathing BDBA: pilot powers by the minimum-norm solution of J dp = b* - b (MR Jacobian)",
+        ),
+        MethodSpec(
+            "bfdba",
+            "lbopt.breathing.method:run_bfdba",
+            ("mr-input",),
+            "Breathing BFDBA: the diagonal (Jacobi) variant with the constant gamma",
+        ),
+        MethodSpec(
+            "power-lp",
+            "lbopt.breathing.method:run_power_lp",
+            ("mr-input",),
+            "pilot powers as an LP: least |dp|_1 with J dp = b* - b within [p_min(t), p_max] (HiGHS)",
         ),
         MethodSpec(
             "max-rsrp",
