@@ -193,7 +193,7 @@ def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
 
 
 @main.command()
-@click.argument("paper", type=click.Choice(["oslb", "vgala", "zou"]))
+@click.argument("paper", type=click.Choice(["oslb", "vgala", "zou", "breathing"]))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
 @click.option("--seeds", type=int, default=20, show_default=True, help="seeds (drops) per point")
 @click.option("--study-seed", type=int, default=2014, show_default=True, help="seed every case seed derives from")
@@ -218,6 +218,7 @@ def reproduce(
             "oslb": seeds * (len(busy) if busy else 7),
             "vgala": 3 * seeds + max(seeds // 2, 2) + max(100, seeds),
             "zou": 6 * seeds,
+            "breathing": 3 * seeds,
         }[paper]
         with _progress(n_cases, f"reproduce {paper}") as advance:
             result = reproduce_paper(

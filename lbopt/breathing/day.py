@@ -48,10 +48,11 @@ class BreathingSetting:
     delta_db: float = 1.0
     alpha: float = 1.0
     gamma: float = 1e-3
+    regularisation: float = 0.1
     target: str = "global"
     sample: int | None = None
     over_busy: float = 0.8
-    coverage_dbm: float = -95.0
+    coverage_dbm: float = -85.0
     coverage_min: float = 0.95
     power_step_db: float = 0.5
     penalty: float = 1e-3
@@ -113,7 +114,7 @@ def breathing_step(
     p_min = np.minimum(minimum.power_dbm, ant.p_high)
     info: dict = {}
     if setting.method == "bdba":
-        dp, info = bdba_step(jac, delta_b)
+        dp, info = bdba_step(jac, delta_b, setting.regularisation)
     elif setting.method == "bfdba":
         dp = bfdba_step(jac, delta_b, setting.gamma)
     else:
@@ -137,11 +138,17 @@ def period_metrics(mr: MrData, power: np.ndarray, ant: Antennas, setting: Breath
 
 
 def simulate_day(
-    mr: MrData, power: np.ndarray, ant: Antennas, setting: BreathingSetting, keep_busy: bool = False
+    mr: MrData,
+    power: np.ndarray,
+    ant: Antennas,
+    setting: BreathingSetting,
+    keep_busy: bool = False,
+    minimums: list[MinimumPower] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Run ``setting.method`` period by period (see the module docstring); one row per period.
 
-    With ``keep_busy``, also the busy-degrees (periods × antennas) each period saw.
+    With ``keep_busy``, also the busy-degrees (periods × antennas) each period saw. ``minimums``: ``p_min(t)`` per
+    period when already computed (it depends on the period's records only, not on the method or the powers).
     """
     rows = []
     busy_all = np.zeros((mr.n_periods, mr.n_antennas)) if keep_busy else None
@@ -152,7 +159,7 @@ def simulate_day(
         if keep_busy:
             busy_all[t] = busy_degree(period, p, ant.capacity, ant.max_users)[0]
         t0 = time.perf_counter()
-        minimum = period_minimum_power(period, ant, setting)
+        minimum = period_minimum_power(period, ant, setting) if minimums is None else minimums[t]
         t_min = time.perf_counter() - t0
         step = breathing_step(period, p, ant, setting, minimum)
         row.update(

@@ -65,7 +65,18 @@ class MonotoneMLP:
 
     def predict(self, power: np.ndarray) -> np.ndarray:
         """Coverage for each row of powers (batch × inputs, dBm)."""
-        return self._forward(self.theta, self.normalise(power))[-1][:, 0]
+        cache = getattr(self, "_cache", None)
+        if cache is None or cache[0] is not self.theta:  # positive weights computed once per parameter vector
+            cache = (self.theta, [(softplus(v), b) for v, b in self._unpack(self.theta)])
+            self._cache = cache
+        x = (np.atleast_2d(power) - self.p_lo) * self._scale
+        for w, b in cache[1]:
+            x = expit(x @ w + b)
+        return x[:, 0]
+
+    @property
+    def _scale(self) -> np.ndarray:
+        return 1.0 / np.maximum(self.p_hi - self.p_lo, 1e-9)
 
     def loss_and_grad(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         acts = self._forward(theta, x)

@@ -21,8 +21,10 @@ def reproduce_paper(
         return _reproduce_vgala(seeds, study_seed, workers, scheduler, progress)
     if paper == "zou":
         return _reproduce_zou(seeds, study_seed, workers, scheduler, progress)
+    if paper == "breathing":
+        return _reproduce_breathing(seeds, study_seed, workers, scheduler, progress)
     if paper != "oslb":
-        raise KeyError(f"no reproduction for '{paper}' yet; available: oslb, vgala, zou")
+        raise KeyError(f"no reproduction for '{paper}' yet; available: oslb, vgala, zou, breathing")
     from lbopt.experiments import oslb_paper as study
 
     t0 = time.perf_counter()
@@ -99,6 +101,30 @@ def _reproduce_zou(seeds: int, study_seed: int, workers, scheduler, progress) ->
         extra={
             "paper": "Zou, Tang, Perrusquia, Guo, Guaranteeing and Explaining Stability across Heterogeneous Load "
             "Balancing using Calculus Network Dynamics, arXiv:2507.12892, 2025",
+            "paper_claims": study.PAPER_CLAIMS,
+            "setup": (study.__doc__ or "").strip(),
+        },
+    )
+
+
+def _reproduce_breathing(seeds: int, study_seed: int, workers, scheduler, progress) -> Result:
+    import pandas as pd
+
+    from lbopt.experiments import breathing_paper as study
+
+    t0 = time.perf_counter()
+    rows, summary, traces, mlp, head = study.reproduce(seeds, study_seed, workers, scheduler, progress)
+    return Result(
+        instance="breathing-areas-ABC",
+        method="reproduce-breathing",
+        status=Status.FEASIBLE,
+        solver=SolverFacts(name="reproduce", time_s=time.perf_counter() - t0, extra={"rows": len(rows)}),
+        cells=pd.DataFrame({"id": []}),
+        metrics={**head, "seeds_per_area": seeds},
+        tables={"periods": rows, "summary": summary, "traces": traces, "mlp": mlp},
+        extra={
+            "paper": "Ge, Chen, Jiang, A 'Breathing' Mobile Communication Network, IEEE Trans. Mobile Computing "
+            "(arXiv:2411.17290), 2024",
             "paper_claims": study.PAPER_CLAIMS,
             "setup": (study.__doc__ or "").strip(),
         },

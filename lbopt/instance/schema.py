@@ -153,10 +153,11 @@ class BreathingParams(_Strict):
     delta_db: float = Field(default=1.0, gt=0)  # δ of the central difference
     alpha: float = Field(default=1.0, gt=0, le=1)  # smoothing of eq. 18
     gamma: float = Field(default=1e-3, gt=0)  # BFDBA's regularising constant (1/dB)
+    regularisation: float = Field(default=0.1, ge=0)  # BDBA's Tikhonov ρ (0: the plain pseudo-inverse)
     target: Literal["global", "neighbourhood"] = "global"
     sample: int | None = Field(default=None, ge=1)  # S records per antenna (Remark 4.1); all when None
     over_busy: float = Field(default=0.8, gt=0)  # busy-degree at or above which an antenna is over-busy
-    coverage_dbm: float = -105.0  # s_th: a record is covered when some antenna is received at or above it
+    coverage_dbm: float = -85.0  # s_th: a record is covered when some antenna is received at or above it
     coverage_min: float = Field(default=0.95, ge=0, le=1)  # C_min
     power_step_db: float = Field(default=0.5, gt=0)  # ε of the greedy minimum-power procedure
     penalty: float = Field(default=1e-3, ge=0)  # λ of the soft pilot-power LP
