@@ -16,6 +16,9 @@ Each check states pass or fail with its numbers:
   dynamics). Cross-checked by simulation: certified → ``V = xᵀx`` decreases from random states; not certified →
   ``V`` grows from the counter-example. The certificate's verdict is a finding; the check passes when the
   simulation agrees with it.
+* ``mr-jacobian``: on instances with MR data, the busy-degree Jacobian of the most unbalanced period is a
+  Laplacian (rows and columns sum to zero, off-diagonals ≤ 0) of rank N − (number of components), and its
+  counted central differences equal re-associating every record under ``p ± δ e_j`` for sampled antennas.
 * ``handover-<algorithm>``: on user-level instances, Zou et al.'s Algorithm 1 and the greedy CIO scheme: planned
   against executed handovers, the non-conservative load (Σ of realised load changes), and eq. 26's one-step bound
   at every step; the steps whose symmetric part breaks the discrete stability condition (γ̂ ≥ 1) are counted.
@@ -236,6 +239,56 @@ def _handover_checks(instance: Instance, extra: dict) -> list[dict]:
     return checks
 
 
+def _mr_jacobian_check(instance: Instance) -> dict | None:
+    """The MR Jacobian of the most unbalanced period: a Laplacian of rank N − (components), and its columns equal
+    to the brute-force re-association for a sample of antennas."""
+    from lbopt.methods import missing_requirements
+
+    if missing_requirements(instance, "bdba"):
+        return None
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from lbopt.breathing.jacobian import estimate_jacobian, jacobian_fd
+    from lbopt.breathing.method import _busiest_period, breathing_inputs, breathing_setting
+    from lbopt.breathing.mr import busy_degree
+
+    data, ant, power, _ = breathing_inputs(instance)
+    setting = breathing_setting(instance, "bdba")
+    part = data.period_slice(_busiest_period(data, power, ant))
+    jac = estimate_jacobian(part, power, ant.capacity, ant.max_users, setting.delta_db)
+    n = jac.shape[0]
+    scale = max(float(abs(jac).max()), 1e-300)
+    row_err = float(np.abs(np.asarray(jac.sum(axis=1))).max()) / scale
+    col_err = float(np.abs(np.asarray(jac.sum(axis=0))).max()) / scale
+    off = jac - sp.diags(jac.diagonal())
+    off_max = float(off.max()) if off.nnz else 0.0
+    n_comp, _ = connected_components(off != 0, directed=False)
+    rank = int(np.linalg.matrix_rank(jac.toarray(), tol=1e-10 * scale)) if n <= 2000 else None
+    # the counted central difference against re-associating every record, for up to 5 antennas
+    fd = jacobian_fd(part, power, ant.capacity, ant.max_users, setting.delta_db).toarray() if n <= 2000 else None
+    worst = 0.0
+    if fd is not None:
+        for j in np.linspace(0, n - 1, min(5, n)).astype(int):
+            up, down = power.copy(), power.copy()
+            up[j] += setting.delta_db
+            down[j] -= setting.delta_db
+            col = (
+                busy_degree(part, up, ant.capacity, ant.max_users)[0]
+                - busy_degree(part, down, ant.capacity, ant.max_users)[0]
+            ) / (2 * setting.delta_db)
+            worst = max(worst, float(np.abs(col - fd[:, j]).max()))
+    ok = row_err < 1e-12 and col_err < 1e-12 and off_max <= 0 and worst < 1e-12 and (rank in (None, n - n_comp))
+    return {
+        "check": "mr-jacobian",
+        "passed": bool(ok),
+        "numbers": f"period {int(part.periods[0])}, {n} antennas, {part.n_records} records: |row sums| "
+        f"{row_err:.2g}, |column sums| {col_err:.2g} (relative), largest off-diagonal {off_max:.3g}, rank "
+        f"{rank if rank is not None else 'not computed (N > 2000)'} with {n_comp} component(s) (expected N - "
+        f"components = {n - n_comp}); counted columns against re-association: max difference {worst:.2g}",
+    }
+
+
 def validate(instance: Instance, progress=None, epsilon: float | None = None) -> Result:
     """Run every check the instance allows; ``epsilon`` is the discrete step to simulate (default ε_max / 2)."""
     if epsilon is not None and not epsilon > 0:
@@ -250,6 +303,7 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
         _oslb_engines(instance),
         _vgala(instance),
         _oslb_nonconservative(instance),
+        _mr_jacobian_check(instance),
     ):
         if check is not None:
             checks.append(check)

@@ -25,7 +25,12 @@ from lbopt.breathing.coverage import (
     neighbourhood,
     neighbourhood_coverage,
 )
-from lbopt.breathing.jacobian import estimate_jacobian, jacobian_by_reassociation, jacobian_fd
+from lbopt.breathing.jacobian import (
+    estimate_jacobian,
+    jacobian_by_reassociation,
+    jacobian_diagonal,
+    jacobian_fd,
+)
 from lbopt.breathing.mlp import MonotoneMLP
 from lbopt.breathing.mr import busy_degree, drop_inconsistent, from_rows, merge_duplicates
 from lbopt.cli import main
@@ -80,6 +85,20 @@ def test_jacobian_is_a_laplacian_of_rank_n_minus_components(small):
     n_comp, _ = connected_components(sp.csr_matrix(off != 0), directed=False)
     assert n_comp == 1  # 3,000 users over 19 antennas: every boundary has records within 1 dB
     assert np.linalg.matrix_rank(jac, tol=1e-10) == n - n_comp
+
+
+def test_diagonal_without_the_matrix(small):
+    inst, mr = small
+    n = inst.n_cells
+    cap, mu = np.full(n, 50.0), np.random.default_rng(1).uniform(20, 60, n)
+    power = mr.logged_dbm + np.random.default_rng(2).uniform(-3, 3, n)
+    jac = estimate_jacobian(mr, power, cap, mu)
+    diag, label = jacobian_diagonal(mr, power, cap, mu)
+    np.testing.assert_allclose(diag, jac.diagonal(), atol=1e-12)
+    off = jac.copy()
+    off.setdiag(0)
+    off.eliminate_zeros()
+    assert connected_components(off, directed=False)[0] == len(np.unique(label))
 
 
 def test_sampled_jacobian_converges(small):

@@ -96,3 +96,16 @@ def test_unstable_discrete_step_is_a_finding(tmp_path, tiny_path):
     res = CliRunner().invoke(main, ["validate", str(tiny_path), "--epsilon", "0.5", "--out", str(tmp_path / "u")])
     assert res.exit_code == 0, res.output
     assert "diverge" in res.output
+
+
+def test_validate_mr_instance(tmp_path):
+    from lbopt.scenarios.mr_day import breathing_area
+
+    path = tmp_path / "b.yaml"
+    save_instance(breathing_area(20, 800.0, users_peak=2000, seed=3), path)
+    out = tmp_path / "v"
+    res = CliRunner().invoke(main, ["validate", str(path), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    checks = {c["check"]: c for c in json.loads((out / "result.json").read_text())["checks"]}
+    assert checks["mr-jacobian"]["passed"]
+    assert "rank" in checks["mr-jacobian"]["numbers"]

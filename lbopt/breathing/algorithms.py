@@ -48,8 +48,13 @@ def targets(busy: np.ndarray, capacity: np.ndarray, jacobian: sp.spmatrix, kind:
         reach = (abs(adj) > 0).astype(float) + sp.identity(len(busy), format="csr")
         return (reach @ (cap * busy)) / (reach @ cap)
     _, label = connected_components(adj, directed=False)
-    total = np.bincount(label, weights=cap * busy)
-    return (total / np.bincount(label, weights=cap))[label]
+    return component_targets(busy, cap, label)
+
+
+def component_targets(busy: np.ndarray, capacity: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """The R-weighted mean busy-degree of each antenna's component (the global target per component)."""
+    total = np.bincount(label, weights=capacity * busy)
+    return (total / np.bincount(label, weights=capacity))[label]
 
 
 def bdba_step(jacobian: sp.spmatrix, delta_b: np.ndarray, regularisation: float = 0.1) -> tuple[np.ndarray, dict]:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from formulations.pilot_lp import solve_pilot_lp
-from lbopt.breathing.algorithms import apply_step, bdba_step, bfdba_step, targets
+from lbopt.breathing.algorithms import apply_step, bdba_step, bfdba_step, component_targets, targets
 from lbopt.breathing.coverage import (
     MinimumPower,
     coverage_rate,
@@ -34,7 +34,7 @@ from lbopt.breathing.coverage import (
     neighbour_graph,
     neighbourhood_coverage,
 )
-from lbopt.breathing.jacobian import estimate_jacobian
+from lbopt.breathing.jacobian import estimate_jacobian, jacobian_diagonal
 from lbopt.breathing.mr import MrData, associate, busy_degree
 
 METHODS = ("current", "bdba", "bfdba", "power-lp")
@@ -106,13 +106,22 @@ def breathing_step(
     busy = busy_degree(mr, power, ant.capacity, ant.max_users, assoc)[0]
     if setting.method == "current":
         return StepResult(power.copy(), np.zeros_like(power), busy, busy, minimum, time.perf_counter() - t0)
+    p_min = np.minimum(minimum.power_dbm, ant.p_high)
+    info: dict = {}
+    if setting.method == "bfdba" and setting.target == "global":
+        # BFDBA needs only the diagonal of J (and the components for the targets): no matrix is built
+        diag, label = jacobian_diagonal(
+            mr, power, ant.capacity, ant.max_users, setting.delta_db, setting.sample, setting.seed, assoc
+        )
+        target = component_targets(busy, ant.capacity, label)
+        dp = (target - busy) / (diag + setting.gamma)
+        after = apply_step(power, dp, p_min, ant.p_high, setting.alpha)
+        return StepResult(after, dp, busy, target, minimum, time.perf_counter() - t0, info)
     jac = estimate_jacobian(
         mr, power, ant.capacity, ant.max_users, setting.delta_db, setting.sample, setting.seed, assoc
     )
     target = targets(busy, ant.capacity, jac, setting.target)
     delta_b = target - busy
-    p_min = np.minimum(minimum.power_dbm, ant.p_high)
-    info: dict = {}
     if setting.method == "bdba":
         dp, info = bdba_step(jac, delta_b, setting.regularisation)
     elif setting.method == "bfdba":

@@ -20,9 +20,9 @@ changes), so lbopt uses the Laplacian of the symmetrised off-diagonal weights, `
 Lemma 5.1 states (its diagonal differs from the central difference's by half the row sum, which vanishes as
 δ → 0). ``jacobian_fd`` returns the unsymmetrised estimate.
 
-Remark 4.1 (sampling): with ``sample = S``, each antenna's counts come from S of its served records drawn at
-random (seeded) and are scaled by ``|D_i| / S``; every count is over records served by one antenna, so the sample
-of the serving antenna decides it.
+Remark 4.1 (sampling): with ``sample = S``, the counts come from a stratified random sample of about S records per
+antenna (:func:`subsample`, strata by logged serving antenna, weights scaled so that every count is unbiased); the
+association and the counts then cost O(N S) instead of O(records).
 """
 
 from __future__ import annotations
@@ -33,20 +33,38 @@ import scipy.sparse as sp
 from lbopt.breathing.mr import Association, MrData, associate, record_load
 
 
-def _sample_scale(
-    server: np.ndarray, load: np.ndarray, n: int, sample: int | None, rng: np.random.Generator
-) -> np.ndarray:
-    """Per record: 0 when left out of its server's sample, else ``|D_i| / S_i`` (1 without sampling)."""
-    if sample is None:
-        return np.ones(len(server))
-    key = rng.uniform(size=len(server))
-    order = np.lexsort((key, server))
-    starts = np.searchsorted(server[order], np.arange(n + 1))
-    rank = np.empty(len(server), int)
-    rank[order] = np.arange(len(server)) - starts[server[order]]
-    size = np.diff(starts)
-    taken = np.minimum(size, sample)
-    return np.where(rank < sample, size[server] / np.maximum(taken[server], 1), 0.0)
+def subsample(mr: MrData, sample: int, seed: int = 0) -> MrData:
+    """A stratified random sample of about ``sample`` records per antenna (Remark 4.1), weights scaled to match.
+
+    Strata are the records' logged serving antennas; each record of antenna i's stratum ``D_i`` is kept with
+    probability ``q_i = min(1, S / |D_i|)`` and its weight divided by ``q_i`` (Poisson sampling: every total —
+    busy-degrees, the Jacobian's counts — is estimated without bias, at a cost proportional to the sample).
+    """
+    server = mr.antenna[mr.record_start[:-1]]
+    size = np.bincount(server, weights=mr.weight, minlength=mr.n_antennas)
+    q = np.minimum(1.0, sample / np.maximum(size, 1e-300))[server]
+    keep = np.flatnonzero(np.random.default_rng(seed).uniform(size=mr.n_records) < q)
+    from lbopt.breathing.mr import _take_records
+
+    return _take_records(mr, keep, mr.weight[keep] / q[keep])
+
+
+def _changes(mr: MrData, power_dbm: np.ndarray, delta_db: float, assoc: Association):
+    """Raw central-difference increments: ``(row i, column j, load)`` for every record a ±δ change of ``p_j`` moves
+    away from antenna i (off-diagonal, enters J as −load) and the same loads on the diagonal (j gains)."""
+    server = assoc.server(mr)
+    r = mr.received(power_dbm)
+    rr = mr.row_record
+    # D⁺: rows (m, j), j not serving m, with r_j + δ > best: j takes m from its server when p_j rises
+    rows = np.flatnonzero((r + delta_db > assoc.best[rr]) & (np.arange(len(r)) != assoc.server_row[rr]))
+    j_plus, m_plus = mr.antenna[rows], rr[rows]
+    # D⁻: records whose runner-up is within δ: the server loses m to the runner-up when its power falls
+    m_minus = np.flatnonzero((assoc.runner_row >= 0) & (assoc.second > assoc.best - delta_db))
+    j_minus, to = server[m_minus], mr.antenna[assoc.runner_row[m_minus]]
+    losers = np.concatenate([server[m_plus], to])
+    columns = np.concatenate([j_plus, j_minus])
+    records = np.concatenate([m_plus, m_minus])
+    return losers, columns, records
 
 
 def jacobian_fd(
@@ -60,27 +78,48 @@ def jacobian_fd(
     assoc: Association | None = None,
 ) -> sp.csr_matrix:
     """Central-difference Jacobian of one period's busy-degrees (antennas × antennas, 1/dB), unsymmetrised."""
+    if sample is not None:
+        mr, assoc = subsample(mr, sample, seed), None
     n = mr.n_antennas
     assoc = associate(mr, power_dbm) if assoc is None else assoc
     num, den = record_load(mr, capacity_prb, max_users)
-    server = assoc.server(mr)
-    scale = _sample_scale(server, num, n, sample, np.random.default_rng(seed))
-    load = num * scale
-    r = mr.received(power_dbm)
-    rr = mr.row_record
-    # D⁺: rows (m, j), j not serving m, with r_j + δ > best: j takes m from its server when p_j rises
-    rows = np.flatnonzero((r + delta_db > assoc.best[rr]) & (np.arange(len(r)) != assoc.server_row[rr]))
-    j_plus, m_plus = mr.antenna[rows], rr[rows]
-    # D⁻: records whose runner-up is within δ: the server loses m to the runner-up when its power falls
-    m_minus = np.flatnonzero((assoc.runner_row >= 0) & (assoc.second > assoc.best - delta_db))
-    j_minus, to = server[m_minus], mr.antenna[assoc.runner_row[m_minus]]
-    w_plus, w_minus = load[m_plus], load[m_minus]
-    i_idx = np.concatenate([j_plus, server[m_plus], j_minus, to])  # rows of J (whose busy-degree changes)
-    j_idx = np.concatenate([j_plus, j_plus, j_minus, j_minus])  # columns (whose power changes)
-    val = np.concatenate([w_plus, -w_plus, w_minus, -w_minus]) / (2 * delta_db)
-    jac = sp.coo_matrix((val, (i_idx, j_idx)), shape=(n, n)).tocsr()
+    losers, columns, records = _changes(mr, power_dbm, delta_db, assoc)
+    w = num[records] / (2 * delta_db)
+    i_idx = np.concatenate([columns, losers])  # rows of J (whose busy-degree changes)
+    j_idx = np.concatenate([columns, columns])  # columns (whose power changes)
+    jac = sp.coo_matrix((np.concatenate([w, -w]), (i_idx, j_idx)), shape=(n, n)).tocsr()
     jac.sum_duplicates()
     return sp.diags(1.0 / np.asarray(den, float)) @ jac
+
+
+def jacobian_diagonal(
+    mr: MrData,
+    power_dbm: np.ndarray,
+    capacity_prb: np.ndarray,
+    max_users: np.ndarray,
+    delta_db: float = 1.0,
+    sample: int | None = None,
+    seed: int = 0,
+    assoc: Association | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The diagonal of :func:`estimate_jacobian` and the antennas' component labels, without building J (BFDBA)."""
+    from scipy.sparse.csgraph import connected_components
+
+    if sample is not None:
+        mr, assoc = subsample(mr, sample, seed), None
+    n = mr.n_antennas
+    assoc = associate(mr, power_dbm) if assoc is None else assoc
+    num, den = record_load(mr, capacity_prb, max_users)
+    den = np.asarray(den, float)
+    losers, columns, records = _changes(mr, power_dbm, delta_db, assoc)
+    off = losers != columns
+    losers, columns, w = losers[off], columns[off], num[records[off]] / (2 * delta_db)
+    # Σ_j a_ij with a_ij = −(J_ij + J_ji)/2: half the off-diagonal row sum plus half the column sum
+    row_sum = np.bincount(losers, weights=w, minlength=n) / den
+    col_sum = np.bincount(columns, weights=w / den[losers], minlength=n)
+    graph = sp.coo_matrix((np.ones(len(w)), (losers, columns)), shape=(n, n)).tocsr()
+    _, label = connected_components(graph, directed=False)
+    return 0.5 * (row_sum + col_sum), label
 
 
 def estimate_jacobian(

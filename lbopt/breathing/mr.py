@@ -273,3 +273,33 @@ def neighbour_pairs(mr: MrData) -> tuple[np.ndarray, np.ndarray]:
     both = both[both[:, 0] != both[:, 1]]
     uniq = np.unique(both[:, 0] * mr.n_antennas + both[:, 1])
     return uniq // mr.n_antennas, uniq % mr.n_antennas
+
+
+def from_grouped(
+    record: np.ndarray, period: np.ndarray, antenna: np.ndarray, rss_dbm: np.ndarray, logged_dbm: np.ndarray
+) -> MrData:
+    """Rows already grouped by record, records sorted by period, serving row first (as the generator writes them).
+
+    Skips :func:`from_rows`' sort; the grouping is checked (``ValueError`` when rows of a record are apart).
+    """
+    record = np.asarray(record)
+    new = np.ones(len(record), bool)
+    new[1:] = record[1:] != record[:-1]
+    starts = np.flatnonzero(new)
+    if len(np.unique(record[starts])) != len(starts):
+        raise ValueError("rows of a record are not contiguous; use from_rows")
+    per = np.asarray(period)[starts]
+    if np.any(np.diff(per) < 0):
+        raise ValueError("records are not sorted by period; use from_rows")
+    labels, period_idx = np.unique(per, return_inverse=True)
+    return MrData(
+        record_start=np.append(starts, len(record)),
+        antenna=np.asarray(antenna, np.int32),
+        rss_dbm=np.asarray(rss_dbm, float),
+        period=period_idx,
+        periods=labels,
+        weight=np.ones(len(starts)),
+        prb=None,
+        logged_dbm=np.asarray(logged_dbm, float),
+        record_id=record[starts],
+    )

@@ -29,6 +29,14 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _one_blas_thread() -> None:
+    """One BLAS thread per worker process: as many workers as cores, each with a pool of BLAS threads, would
+    oversubscribe the cores (and distort the running times the studies report)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
 def run_cases(
     func: Callable[[dict[str, Any]], dict[str, Any]],
     cases: Sequence[dict[str, Any]],
@@ -65,7 +73,7 @@ def run_cases(
                 if progress:
                     progress(1)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread) as pool:
                 for i, row in enumerate(pool.map(func, cases, chunksize=1)):
                     rows[i] = row
                     if progress:

@@ -286,6 +286,76 @@ def zou_reproduction_figures(summary: pd.DataFrame, traj: pd.DataFrame, example:
     return figs
 
 
+def breathing_cells_figure(cells: pd.DataFrame):
+    """Busy-degrees before / target / after and the pilot powers before and after, per antenna."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    x = np.arange(len(cells))
+    for k, (col, label) in enumerate((("busy_before", "before"), ("busy_after", "after"))):
+        axes[0].bar(x + (k - 0.5) * 0.4, cells[col], width=0.4, label=label)
+    axes[0].plot(x, cells["busy_target"], "k_", ms=8, label="target b*")
+    axes[0].set(ylabel="busy-degree", title="Busy-degree per antenna")
+    axes[0].legend(fontsize=8)
+    axes[1].vlines(x, cells["power_before_dbm"], cells["power_after_dbm"], color="tab:blue")
+    axes[1].plot(x, cells["power_after_dbm"], "o", ms=3, color="tab:blue", label="after")
+    axes[1].plot(x, cells["power_before_dbm"], "_", color="k", label="before")
+    axes[1].plot(x, cells["power_max_dbm"], "v", ms=3, color="tab:red", label="p_max")
+    axes[1].plot(x, cells["power_min_t_dbm"], "^", ms=3, color="tab:green", label="p_min(t)")
+    axes[1].set(xlabel="antenna", ylabel="CPICH power (dBm)", title="Pilot powers")
+    axes[1].legend(fontsize=8, ncol=4)
+    fig.tight_layout()
+    return fig
+
+
+def breathing_reproduction_figures(periods: pd.DataFrame, summary: pd.DataFrame, traces: pd.DataFrame) -> list:
+    """Std and over-busy share per hour (Figs. 6, 8, 9), selected antennas over the day (Fig. 7), times (Fig. 10)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figs = []
+    areas = sorted(periods["area"].unique())
+    hourly = periods.groupby(["area", "method", "period"], as_index=False)[["busy_std", "over_busy"]].mean()
+    fig, axes = plt.subplots(2, len(areas), figsize=(4.4 * len(areas), 6.4), squeeze=False)
+    for k, area in enumerate(areas):
+        for method, rows in hourly[hourly["area"] == area].groupby("method"):
+            axes[0, k].plot(rows["period"], rows["busy_std"], marker=".", label=method)
+            axes[1, k].plot(rows["period"], rows["over_busy"], marker=".", label=method)
+        axes[0, k].set(title=f"area {area}: std of busy-degrees", xlabel="hour")
+        axes[1, k].set(title=f"area {area}: over-busy share", xlabel="hour")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    figs.append(fig)
+    if len(traces):
+        antennas = list(dict.fromkeys(traces["antenna"]))
+        fig, axes = plt.subplots(1, len(antennas), figsize=(3.4 * len(antennas), 3.2), squeeze=False)
+        for ax, a in zip(axes[0], antennas, strict=True):
+            for method, rows in traces[traces["antenna"] == a].groupby("method"):
+                ax.plot(rows["period"], rows["busy"], label=method)
+            ax.set(title=f"antenna {a} (Fig. 7)", xlabel="hour", ylabel="busy-degree")
+        axes[0, 0].legend(fontsize=7)
+        fig.tight_layout()
+        figs.append(fig)
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    methods = [m for m in ("bdba", "bfdba", "power-lp") if m in set(summary["method"])]
+    width = 0.8 / len(methods)
+    for k, method in enumerate(methods):
+        rows = summary[summary["method"] == method].set_index("area").loc[areas]
+        ax.bar(np.arange(len(areas)) + (k - (len(methods) - 1) / 2) * width, rows["time_s"] * 1e3, width, label=method)
+    ax.set_xticks(np.arange(len(areas)))
+    ax.set_xticklabels([f"area {a}" for a in areas])
+    ax.set(ylabel="ms per period", yscale="log", title="Running time per period (Fig. 10)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    figs.append(fig)
+    return figs
+
+
 def reproduction_figure(summary: pd.DataFrame):
     """Means with 95 % confidence bands per method against the busy-cell users (Figs. 10–12 of Jia et al.)."""
     import matplotlib
@@ -477,6 +547,20 @@ def render_report(out_dir: str | os.PathLike) -> Path:
             f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
         ]
         parts += ["<h3>Summary table</h3>", _df_table(tables["summary"], max_rows=200)]
+    elif data["method"] == "reproduce-breathing":
+        parts += ["<h2>Reproduction</h2>", f"<p>{html.escape(str(data.get('paper', '')))}</p>"]
+        for fig in breathing_reproduction_figures(
+            tables["periods"], tables["summary"], tables.get("traces", pd.DataFrame())
+        ):
+            parts.append(f"<img alt='figure' src='{_png(fig)}'>")
+        parts += ["<h3>What the paper claims</h3>", _kv_table(data.get("paper_claims") or {})]
+        parts += ["<h3>Day means per area and method</h3>", _df_table(tables["summary"], max_rows=40)]
+        if "mlp" in tables:
+            parts += ["<h3>Monotone MLP against the exact coverage (area A, peak hour)</h3>", _df_table(tables["mlp"])]
+        parts += [
+            "<h3>Set-up and choices of ours</h3>",
+            f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
+        ]
     elif data["method"] == "reproduce-zou":
         parts += ["<h2>Reproduction</h2>", f"<p>{html.escape(str(data.get('paper', '')))}</p>"]
         for fig in zou_reproduction_figures(tables["summary"], tables["trajectories"], tables["greedy_example"]):
@@ -557,6 +641,11 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += [
             "<h2>Map</h2>",
             f"<img alt='map of cells and users' src='{_png(map_figure(cells, users, serving_col))}'>",
+        ]
+    if {"busy_before", "busy_after", "power_after_dbm"} <= set(cells.columns):
+        parts += [
+            "<h2>Busy-degrees and pilot powers</h2>",
+            f"<img alt='busy' src='{_png(breathing_cells_figure(cells))}'>",
         ]
     if any(f"load_{s}" in cells for s in ("before", "after")):
         parts += ["<h2>Cell loads</h2>", f"<img alt='cell loads' src='{_png(load_figure(cells))}'>"]
