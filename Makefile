@@ -28,6 +28,14 @@ demo: setup
 	$(BIN)/lbopt compare $(DEMO)/vgala.yaml --methods vgala,vgala-opt,la,ga,max-rate,cre-la,cre-ga,cre-lg --out $(DEMO)/vgala-compare
 	$(BIN)/lbopt report $(DEMO)/vgala-compare/vgala
 	$(BIN)/lbopt report $(DEMO)/vgala-compare
+	$(BIN)/lbopt generate zou16 --users 300 --out $(DEMO)/zou16.yaml
+	$(BIN)/lbopt validate $(DEMO)/zou16.yaml --out $(DEMO)/zou16-validate
+	$(BIN)/lbopt report $(DEMO)/zou16-validate
+	$(BIN)/lbopt solve $(DEMO)/zou16.yaml --method zou-greedy --steps 100 --out $(DEMO)/zou16-greedy
+	$(BIN)/lbopt report $(DEMO)/zou16-greedy
+	$(BIN)/lbopt generate breathing --seed 7 --out $(DEMO)/breathing.yaml
+	$(BIN)/lbopt solve $(DEMO)/breathing.yaml --method bdba --out $(DEMO)/bdba
+	$(BIN)/lbopt report $(DEMO)/bdba
 
 test: setup
 	$(BIN)/python -m pytest -q

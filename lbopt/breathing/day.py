@@ -104,10 +104,10 @@ def breathing_step(
     t0 = time.perf_counter()
     assoc = associate(mr, power)
     busy = busy_degree(mr, power, ant.capacity, ant.max_users, assoc)[0]
+    info: dict = {"step1_s": time.perf_counter() - t0}  # Step 1 (busy-degrees), common to every method
     if setting.method == "current":
-        return StepResult(power.copy(), np.zeros_like(power), busy, busy, minimum, time.perf_counter() - t0)
+        return StepResult(power.copy(), np.zeros_like(power), busy, busy, minimum, time.perf_counter() - t0, info)
     p_min = np.minimum(minimum.power_dbm, ant.p_high)
-    info: dict = {}
     if setting.method == "bfdba" and setting.target == "global":
         # BFDBA needs only the diagonal of J (and the components for the targets): no matrix is built
         diag, label = jacobian_diagonal(
@@ -123,13 +123,16 @@ def breathing_step(
     target = targets(busy, ant.capacity, jac, setting.target)
     delta_b = target - busy
     if setting.method == "bdba":
-        dp, info = bdba_step(jac, delta_b, setting.regularisation)
+        dp, solver = bdba_step(jac, delta_b, setting.regularisation)
+        info.update(solver)
     elif setting.method == "bfdba":
         dp = bfdba_step(jac, delta_b, setting.gamma)
     else:
         sol = solve_pilot_lp(jac, delta_b, power, p_min, ant.p_high, setting.penalty)
         dp = sol.delta_p
-        info = {"lp": sol.facts.extra.get("problem"), "lp_residual_l1": sol.residual_l1, "status": sol.status.value}
+        info.update(
+            {"lp": sol.facts.extra.get("problem"), "lp_residual_l1": sol.residual_l1, "status": sol.status.value}
+        )
     after = apply_step(power, dp, p_min, ant.p_high, setting.alpha)
     return StepResult(after, dp, busy, target, minimum, time.perf_counter() - t0, info)
 

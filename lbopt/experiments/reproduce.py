@@ -113,7 +113,7 @@ def _reproduce_breathing(seeds: int, study_seed: int, workers, scheduler, progre
     from lbopt.experiments import breathing_paper as study
 
     t0 = time.perf_counter()
-    rows, summary, traces, mlp, head = study.reproduce(seeds, study_seed, workers, scheduler, progress)
+    rows, summary, traces, mlp, sampling, head = study.reproduce(seeds, study_seed, workers, scheduler, progress)
     return Result(
         instance="breathing-areas-ABC",
         method="reproduce-breathing",
@@ -121,7 +121,7 @@ def _reproduce_breathing(seeds: int, study_seed: int, workers, scheduler, progre
         solver=SolverFacts(name="reproduce", time_s=time.perf_counter() - t0, extra={"rows": len(rows)}),
         cells=pd.DataFrame({"id": []}),
         metrics={**head, "seeds_per_area": seeds},
-        tables={"periods": rows, "summary": summary, "traces": traces, "mlp": mlp},
+        tables={"periods": rows, "summary": summary, "traces": traces, "mlp": mlp, "sampling": sampling},
         extra={
             "paper": "Ge, Chen, Jiang, A 'Breathing' Mobile Communication Network, IEEE Trans. Mobile Computing "
             "(arXiv:2411.17290), 2024",

@@ -557,6 +557,8 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += ["<h3>Day means per area and method</h3>", _df_table(tables["summary"], max_rows=40)]
         if "mlp" in tables:
             parts += ["<h3>Monotone MLP against the exact coverage (area A, peak hour)</h3>", _df_table(tables["mlp"])]
+        if "sampling" in tables:
+            parts += ["<h3>Sampled Jacobian (Remark 4.1; area A, peak hour)</h3>", _df_table(tables["sampling"])]
         parts += [
             "<h3>Set-up and choices of ours</h3>",
             f"<pre style='white-space:pre-wrap'>{html.escape(str(data.get('setup', '')))}</pre>",
