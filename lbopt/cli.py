@@ -140,7 +140,7 @@ def solve(file: str, method: str, out_dir: str | None, **params) -> None:
     path = write_result(result, out)
     m = result.metrics
     line = f"{method}: status {result.status.value}"
-    for key in ("ldi_before", "ldi_after", "max_utilisation_after"):
+    for key in ("ldi_before", "ldi_after", "max_utilisation_after", "busy_std_before", "busy_std_after", "coverage"):
         if key in m:
             line += f", {key} {m[key]:.4f}"
     click.echo(line)
@@ -289,7 +289,8 @@ def _write(instance, out: str, tables: str) -> None:
 
     path = save_instance(instance, out, tables=tables)
     s = instance.summary()
-    click.echo(f"wrote {path} ({s['cells']} cells, {s['users']} users, {s['locations']} locations)")
+    mr = f", {s['mr']} MR rows" if s.get("mr") else ""
+    click.echo(f"wrote {path} ({s['cells']} cells, {s['users']} users, {s['locations']} locations{mr})")
 
 
 def _common(f: Callable) -> Callable:

@@ -131,3 +131,21 @@ def test_zou_study_small(tmp_path):
     assert data["metrics"]["algorithms_share_stopped"] >= 0.9
     assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
     assert "Tables I–III" in (out / "report.html").read_text()
+
+
+def test_breathing_study_case_and_sampling():
+    from lbopt.experiments import breathing_paper as study
+
+    out = study.breathing_case({"area": "A", "seed": 5, "trace": True})
+    rows = pd.DataFrame(out["rows"])
+    assert len(rows) == 24 * len(study.METHODS)
+    day = rows.groupby("method")["busy_std"].mean()
+    assert day["bdba"] < day["current"]
+    assert day["bfdba"] < day["current"]
+    traces = pd.DataFrame(out["traces"])
+    assert traces["antenna"].nunique() == study.TRACKED
+    summary = study.summarise(rows)
+    assert set(summary["method"]) == set(study.METHODS)
+    sampling = study.sampling_study(5, sizes=(5, 50), repeats=3)
+    err = sampling.set_index("sample")["relative_error"]
+    assert err.loc[5] > err.loc[50] > err.loc["all"] == 0.0
