@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from formulations.highs_lp import highs_lp
 from formulations.status import SolverFacts, Status
 
 #: slacks below this (dB) are not violations
@@ -86,23 +87,11 @@ def _lp(problem: CioProblem, soft: bool):
         blocks = [[eye, -eye, eye, sp.csc_matrix((n, r))], [req, zero_rn, zero_rn, relax]]
     matrix = sp.bmat(blocks, format="csc")
     lo, hi = problem.bound_row()
-    inf = highspy.kHighsInf
     n_cols = matrix.shape[1]
     col_lower = np.concatenate([problem.lower_db, np.zeros(n_cols - n)])
-    col_upper = np.concatenate([problem.upper_db, np.full(n_cols - n, inf)])
-    row_lower = np.concatenate([cur, np.where(np.isfinite(lo), lo, -inf)])
-    row_upper = np.concatenate([cur, np.where(np.isfinite(hi), hi, inf)])
+    col_upper = np.concatenate([problem.upper_db, np.full(n_cols - n, np.inf)])
     cost = np.concatenate([np.zeros(n), np.ones(2 * n), np.zeros(n_cols - 3 * n)])
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, matrix.shape[0]
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lower, col_upper
-    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, matrix.shape[0]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
+    h = highs_lp(matrix, cost, col_lower, col_upper, np.concatenate([cur, lo]), np.concatenate([cur, hi]))
     return h, highspy
 
 

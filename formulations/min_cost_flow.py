@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from formulations.highs_lp import highs_lp
 from formulations.status import SolverFacts, Status
 
 #: flows below this (PRBs) are zero; supplies balance when |Σ s_i| is below it
@@ -145,27 +146,8 @@ def _augmented_lp(problem: FlowProblem) -> tuple[sp.csc_matrix, np.ndarray, np.n
 
 
 def _highs_model(matrix: sp.csc_matrix, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray):
-    import highspy
-
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = matrix.shape[1]
-    lp.num_row_ = matrix.shape[0]
-    lp.col_cost_ = cost
-    lp.col_lower_ = lower
-    lp.col_upper_ = np.where(np.isfinite(upper), upper, inf)
-    lp.row_lower_ = np.zeros(matrix.shape[0])
-    lp.row_upper_ = np.zeros(matrix.shape[0])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
-    lp.a_matrix_.num_col_ = matrix.shape[1]
-    lp.a_matrix_.num_row_ = matrix.shape[0]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
-    return h
+    zeros = np.zeros(matrix.shape[0])
+    return highs_lp(matrix, cost, lower, upper, zeros, zeros)
 
 
 def highs_model(problem: FlowProblem):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from formulations.highs_lp import highs_lp
 from formulations.status import SolverFacts, Status
 
 
@@ -51,19 +52,14 @@ def _solve(jac: sp.csr_matrix, delta_b: np.ndarray, lo: np.ndarray, hi: np.ndarr
     )
     matrix = sp.vstack([sp.hstack(blocks), bound_rows]).tocsc()
     n_cols = matrix.shape[1]
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, matrix.shape[0]
-    lp.col_cost_ = np.concatenate(cost)
-    lp.col_lower_ = np.zeros(n_cols)
-    lp.col_upper_ = np.full(n_cols, highspy.kHighsInf)
-    lp.row_lower_ = np.concatenate([delta_b, lo])
-    lp.row_upper_ = np.concatenate([delta_b, hi])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, matrix.shape[0]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
+    h = highs_lp(
+        matrix,
+        np.concatenate(cost),
+        np.zeros(n_cols),
+        np.full(n_cols, np.inf),
+        np.concatenate([delta_b, lo]),
+        np.concatenate([delta_b, hi]),
+    )
     h.run()
     ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     x = np.asarray(h.getSolution().col_value) if ok else None

@@ -67,6 +67,15 @@ def _changes(mr: MrData, power_dbm: np.ndarray, delta_db: float, assoc: Associat
     return losers, columns, records
 
 
+def _counted(mr, power_dbm, capacity_prb, max_users, delta_db, sample, seed, assoc):
+    """Sample (when asked), associate, and return ``(n, per-record load, per-antenna denominator, changes)``."""
+    if sample is not None:
+        mr, assoc = subsample(mr, sample, seed), None
+    assoc = associate(mr, power_dbm) if assoc is None else assoc
+    num, den = record_load(mr, capacity_prb, max_users)
+    return mr.n_antennas, num, np.asarray(den, float), _changes(mr, power_dbm, delta_db, assoc)
+
+
 def jacobian_fd(
     mr: MrData,
     power_dbm: np.ndarray,
@@ -78,18 +87,15 @@ def jacobian_fd(
     assoc: Association | None = None,
 ) -> sp.csr_matrix:
     """Central-difference Jacobian of one period's busy-degrees (antennas × antennas, 1/dB), unsymmetrised."""
-    if sample is not None:
-        mr, assoc = subsample(mr, sample, seed), None
-    n = mr.n_antennas
-    assoc = associate(mr, power_dbm) if assoc is None else assoc
-    num, den = record_load(mr, capacity_prb, max_users)
-    losers, columns, records = _changes(mr, power_dbm, delta_db, assoc)
+    n, num, den, (losers, columns, records) = _counted(
+        mr, power_dbm, capacity_prb, max_users, delta_db, sample, seed, assoc
+    )
     w = num[records] / (2 * delta_db)
     i_idx = np.concatenate([columns, losers])  # rows of J (whose busy-degree changes)
     j_idx = np.concatenate([columns, columns])  # columns (whose power changes)
     jac = sp.coo_matrix((np.concatenate([w, -w]), (i_idx, j_idx)), shape=(n, n)).tocsr()
     jac.sum_duplicates()
-    return sp.diags(1.0 / np.asarray(den, float)) @ jac
+    return sp.diags(1.0 / den) @ jac
 
 
 def jacobian_diagonal(
@@ -105,13 +111,9 @@ def jacobian_diagonal(
     """The diagonal of :func:`estimate_jacobian` and the antennas' component labels, without building J (BFDBA)."""
     from scipy.sparse.csgraph import connected_components
 
-    if sample is not None:
-        mr, assoc = subsample(mr, sample, seed), None
-    n = mr.n_antennas
-    assoc = associate(mr, power_dbm) if assoc is None else assoc
-    num, den = record_load(mr, capacity_prb, max_users)
-    den = np.asarray(den, float)
-    losers, columns, records = _changes(mr, power_dbm, delta_db, assoc)
+    n, num, den, (losers, columns, records) = _counted(
+        mr, power_dbm, capacity_prb, max_users, delta_db, sample, seed, assoc
+    )
     off = losers != columns
     losers, columns, w = losers[off], columns[off], num[records[off]] / (2 * delta_db)
     # Σ_j a_ij with a_ij = −(J_ij + J_ji)/2: half the off-diagonal row sum plus half the column sum

@@ -45,7 +45,7 @@ from lbopt.graph import neighbour_pairs
 from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
-from lbopt.radio.handover import a3_target, pair_cio_matrix
+from lbopt.radio.handover import a3_target, link_requirements, pair_cio_matrix
 from lbopt.radio.model import serving_or_strongest, user_cell_matrices
 
 Plan = Literal["global", "distributed", "chain"]
@@ -259,21 +259,7 @@ def cio_problem(
     if instance.links is not None and "cio_db" in instance.links:
         pos_a = instance.cell_positions(instance.links["a"])[head_link[use]]
         cur = instance.links["cio_db"].to_numpy(float)[head_link[use]] * np.where(pos_a == la, 1.0, -1.0)
-    users, links, sides, others = [], [], [], []
-    order = np.argsort(serving, kind="stable")
-    starts = np.searchsorted(serving[order], np.arange(rsrp.shape[1] + 1))
-    for side, here, there in ((1, la, lb), (-1, lb, la)):
-        # users served by macro `here` face macro `there` across link l
-        for l_idx, (h, t) in enumerate(zip(here, there, strict=True)):
-            u = order[starts[h] : starts[h + 1]]
-            users.append(u)
-            links.append(np.full(len(u), l_idx))
-            sides.append(np.full(len(u), side))
-            others.append(np.full(len(u), t))
-    users_a = np.concatenate(users) if users else np.empty(0, int)
-    other = np.concatenate(others) if others else np.empty(0, int)
-    link = np.concatenate(links) if links else np.empty(0, int)
-    side = np.concatenate(sides) if sides else np.empty(0, int)
+    users_a, link, side, other = link_requirements(serving, rsrp.shape[1], la, lb)
     gap = rsrp[users_a, serving[users_a]] + ho.hysteresis_db - rsrp[users_a, other]
     move = selected_for[users_a] == groups.of_cell[other]
     lo = max(ho.cio_min_db, -ho.cio_max_db)

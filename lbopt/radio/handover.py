@@ -71,3 +71,27 @@ def a3_target(
     score = np.where(entering, score, -np.inf)
     best = np.argmax(score, axis=1)
     return np.where(entering.any(axis=1), best, -1)
+
+
+def link_requirements(
+    serving: np.ndarray, n_cells: int, end_a: np.ndarray, end_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every user served at an end of a link, facing the other end: ``(user, link, side, other cell)``.
+
+    Link l joins cells ``end_a[l]`` (side +1: the offset it applies towards b is ``O_ab``) and ``end_b[l]``
+    (side −1); the rows are the A3 requirements a CIO LP puts on the users of both ends.
+    """
+    order = np.argsort(serving, kind="stable")
+    starts = np.searchsorted(serving[order], np.arange(n_cells + 1))
+    users, links, sides, others = [], [], [], []
+    for side, here, there in ((1, end_a, end_b), (-1, end_b, end_a)):
+        for k, (h, t) in enumerate(zip(here, there, strict=True)):
+            u = order[starts[h] : starts[h + 1]]
+            users.append(u)
+            links.append(np.full(len(u), k))
+            sides.append(np.full(len(u), side))
+            others.append(np.full(len(u), t))
+    if not users:
+        empty = np.empty(0, int)
+        return empty, empty, empty, empty
+    return np.concatenate(users), np.concatenate(links), np.concatenate(sides), np.concatenate(others)

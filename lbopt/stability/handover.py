@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from formulations.cio_lp import CioProblem, solve_cio_lp
+from lbopt.radio.handover import link_requirements
 from lbopt.stability.nonconservative import bound
 
 Algorithm = Literal["alg1", "alg2", "alg3", "greedy"]
@@ -328,24 +329,12 @@ def _cio_lp(
     """Step 5: new offsets on the links carrying accepted handovers."""
     movers = np.flatnonzero(target >= 0)
     used = np.unique(link_of[serving[movers], target[movers]])
-    la, lb = links[used, 0], links[used, 1]
-    order = np.argsort(serving, kind="stable")
-    starts = np.searchsorted(serving[order], np.arange(rsrp.shape[1] + 1))
-    users, idx, sides, others = [], [], [], []
-    for side, here, there in ((1, la, lb), (-1, lb, la)):
-        for k, (h, t) in enumerate(zip(here, there, strict=True)):
-            u = order[starts[h] : starts[h + 1]]
-            users.append(u)
-            idx.append(np.full(len(u), k))
-            sides.append(np.full(len(u), side))
-            others.append(np.full(len(u), t))
-    u = np.concatenate(users)
-    other = np.concatenate(others)
+    u, link, side, other = link_requirements(serving, rsrp.shape[1], links[used, 0], links[used, 1])
     lo, hi = max(setting.cio_min_db, -setting.cio_max_db), min(setting.cio_max_db, -setting.cio_min_db)
     problem = CioProblem(
         n_links=len(used),
-        link=np.concatenate(idx),
-        side=np.concatenate(sides),
+        link=link,
+        side=side,
         gap_db=rsrp[u, serving[u]] + setting.hysteresis_db - rsrp[u, other],
         move=target[u] == other,
         lower_db=np.full(len(used), lo),
