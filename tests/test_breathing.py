@@ -20,6 +20,8 @@ from formulations.status import Status
 from lbopt.breathing import algorithms as alg_mod
 from lbopt.breathing.algorithms import bdba_step, bfdba_step, targets
 from lbopt.breathing.coverage import (
+    covered,
+    covered_by_index,
     minimum_power,
     neighbour_graph,
     neighbourhood,
@@ -32,7 +34,7 @@ from lbopt.breathing.jacobian import (
     jacobian_fd,
 )
 from lbopt.breathing.mlp import MonotoneMLP
-from lbopt.breathing.mr import busy_degree, drop_inconsistent, from_rows, merge_duplicates
+from lbopt.breathing.mr import antenna_index, busy_degree, drop_inconsistent, from_rows, merge_duplicates
 from lbopt.cli import main
 from lbopt.instance import load_instance, save_instance
 from lbopt.scenarios.hexgrid import hex_grid
@@ -219,6 +221,19 @@ def test_coverage_is_monotone_in_every_power(small, seed, who, up):
     assert np.all(neighbourhood_coverage(mr, q, -85.0) >= neighbourhood_coverage(mr, p, -85.0))
     nb = neighbourhood(mr, who)
     assert nb.coverage(mr, q, -85.0) == pytest.approx(neighbourhood_coverage(mr, q, -85.0)[who], abs=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), threshold=st.floats(-100.0, -70.0))
+def test_coverage_by_the_sorted_index_equals_the_direct_one(small, seed, threshold):
+    inst, mr = small
+    index = antenna_index(mr)
+    starts, rows, att = index
+    for a in range(inst.n_cells):  # each antenna's rows, nearest first
+        assert np.all(np.diff(att[starts[a] : starts[a + 1]]) >= 0)
+        assert np.all(mr.antenna[rows[starts[a] : starts[a + 1]]] == a)
+    power = mr.logged_dbm + np.random.default_rng(seed).uniform(-6, 3, inst.n_cells)
+    assert np.array_equal(covered_by_index(mr, power, threshold, index), covered(mr, power, threshold))
 
 
 def test_minimum_power_meets_the_requirement_or_names_the_antennas(small):

@@ -33,6 +33,26 @@ def covered(mr: MrData, power_dbm: np.ndarray, threshold_dbm: float) -> np.ndarr
     return best >= threshold_dbm
 
 
+def covered_by_index(
+    mr: MrData, power_dbm: np.ndarray, threshold_dbm: float, index: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """The paper's computation (Sect. 6.1, Table IV): per antenna a, the prefix of its rows sorted by attenuation
+    with ``ℓ ≤ p_a − s_th`` is covered by a; a record is covered when some antenna covers it.
+
+    ``index`` is :func:`lbopt.breathing.mr.antenna_index`, built once offline; per power setting the cost is one
+    binary search per antenna plus the covered rows.
+    """
+    starts, rows, att = index
+    n = mr.n_antennas
+    limit = np.asarray(power_dbm, float) - threshold_dbm
+    count = np.array([np.searchsorted(att[starts[a] : starts[a + 1]], limit[a], "right") for a in range(n)])
+    rank = np.arange(len(rows)) - np.repeat(starts[:-1], np.diff(starts))
+    hit = rows[rank < np.repeat(count, np.diff(starts))]
+    out = np.zeros(mr.n_records, bool)
+    out[mr.row_record[hit]] = True
+    return out
+
+
 def coverage_rate(mr: MrData, power_dbm: np.ndarray, threshold_dbm: float) -> float:
     """Weighted share of covered records."""
     return float(mr.weight @ covered(mr, power_dbm, threshold_dbm) / mr.weight.sum()) if mr.n_records else 1.0
