@@ -36,26 +36,29 @@ from lbopt.breathing.coverage import (
 )
 from lbopt.breathing.jacobian import estimate_jacobian, jacobian_diagonal
 from lbopt.breathing.mr import MrData, associate, busy_degree
+from lbopt.instance.schema import BreathingParams
 
 METHODS = ("current", "bdba", "bfdba", "power-lp")
+_DEFAULTS = BreathingParams()
 
 
 @dataclass(frozen=True)
 class BreathingSetting:
-    """Constants of one run; every default is ours (the paper's values are lost, NOTES §2.10)."""
+    """Constants of one run; the defaults are ``methods.breathing``'s (all ours: the paper's values are lost,
+    NOTES §2.10; see :class:`lbopt.instance.schema.BreathingParams`)."""
 
     method: str = "bdba"
-    delta_db: float = 1.0
-    alpha: float = 1.0
-    gamma: float = 1e-3
-    regularisation: float = 0.1
-    target: str = "global"
-    sample: int | None = None
-    over_busy: float = 0.8
-    coverage_dbm: float = -85.0
-    coverage_min: float = 0.95
-    power_step_db: float = 0.5
-    penalty: float = 1e-3
+    delta_db: float = _DEFAULTS.delta_db
+    alpha: float = _DEFAULTS.alpha
+    gamma: float = _DEFAULTS.gamma
+    regularisation: float = _DEFAULTS.regularisation
+    target: str = _DEFAULTS.target
+    sample: int | None = _DEFAULTS.sample
+    over_busy: float = _DEFAULTS.over_busy
+    coverage_dbm: float = _DEFAULTS.coverage_dbm
+    coverage_min: float = _DEFAULTS.coverage_min
+    power_step_db: float = _DEFAULTS.power_step_db
+    penalty: float = _DEFAULTS.penalty
     seed: int = 0
 
     def __post_init__(self) -> None:

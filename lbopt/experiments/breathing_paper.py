@@ -5,7 +5,8 @@ ISD 800 m, 6,000 users at the peak hour; B — higher antenna density, 100 anten
 C — a larger area, 150 antennas at ISD 800 m, 15,000 users. Jittered hexagonal sites, a 24-hour MR day with the
 tidal commercial/residential pattern, top-4 reports with 2 dB noise and 1 dB resolution, 6 dB shadowing. Every
 constant is ours (NOTES §2.10: the paper's numbers are lost): M_max = peak users / antennas / 0.7 per area (the
-paper's M_max differs per dataset), over-busy threshold 0.8, δ = 1 dB, α = 1, γ = 1e-3 /dB, BDBA's Tikhonov
+paper's M_max differs per dataset), over-busy threshold 0.8, δ = 1 dB, α = 1, γ = 0.01 /dB (from a sweep over
+1e-3 … 0.1 on three drops per area that the study does not use), BDBA's Tikhonov
 ρ = 0.1 (:mod:`lbopt.breathing.algorithms`), s_th = −85 dBm, C_min = 0.95, ε = 0.5 dB, CPICH 33 dBm logged within
 [27, 36] dBm, the global target. Each method runs the day period by period (:func:`lbopt.breathing.day.simulate_day`):
 the powers computed on hour t serve hour t + 1's records.
