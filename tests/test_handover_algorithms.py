@@ -180,6 +180,16 @@ def test_method_result_and_cli(tmp_path):
     assert res.metrics["load_mean_before"] == pytest.approx(0.27125, abs=1e-9)
     assert res.metrics["bound_holds_every_step"]
     assert len(res.tables["trace"]) == 20
+    # the realised ε of every step reproduce the recorded loads through eq. 22
+    loads = res.tables["loads"]
+    adjacency = handover_inputs(instance)[3]
+    assert len(res.tables["epsilon"]) > 0
+    for k, part in res.tables["epsilon"].groupby("step"):
+        eps = np.zeros((len(ids), len(ids)))
+        eps[[pos[c] for c in part["cell"]], [pos[c] for c in part["neighbour"]]] = part["epsilon"]
+        before = loads.loc[loads["step"] == k - 1, list(ids)].to_numpy(float)[0]
+        after = loads.loc[loads["step"] == k, list(ids)].to_numpy(float)[0]
+        np.testing.assert_allclose(step(before, adjacency, eps), after, atol=1e-12)
     path = tmp_path / "z.yaml"
     runner = CliRunner()
     assert runner.invoke(main, ["generate", "zou16", "--users", "250", "--out", str(path)]).exit_code == 0

@@ -113,6 +113,7 @@ class HandoverRun:
     links: np.ndarray  # (n_links, 2) cell positions a < b
     events: pd.DataFrame  # step, user, source, target, planned
     a3_inconsistent: np.ndarray  # (steps,) direct execution: users the new offsets would also send through A3
+    epsilon: pd.DataFrame  # step, cell i, cell j, realised ε_ij (non-zero entries of eq. 22's weights)
 
     @property
     def steps(self) -> int:
@@ -386,6 +387,7 @@ def simulate_handover(
     alpha, gamma_hat, v_next, v_tilde = (np.full(steps, np.nan) for _ in range(4))
     unrep = np.zeros(steps, int)
     events = []
+    eps_rows = []
     a3_inconsistent = np.zeros(steps, int)
     for k in range(steps):
         rho = _loads(serving, user_load)
@@ -418,6 +420,8 @@ def simulate_handover(
             continue
         src, dst = serving[moved], target[moved]
         eps, unrep[k] = realised_epsilon(rho, src, dst, moved, user_load)
+        ii, jj = np.nonzero(eps)
+        eps_rows.append(pd.DataFrame({"step": k + 1, "i": ii, "j": jj, "epsilon": eps[ii, jj]}))
         b = bound(rho, a, eps)
         alpha[k], gamma_hat[k], v_next[k], v_tilde[k] = b.alpha, b.gamma_hat, b.v_next_bound, b.v_tilde
         was_planned = np.ones(len(moved), bool) if setting.algorithm == "greedy" else accepted[moved] == dst
@@ -448,4 +452,9 @@ def simulate_handover(
             else pd.DataFrame({"step": [], "user": [], "source": [], "target": [], "planned": []})
         ),
         a3_inconsistent=a3_inconsistent,
+        epsilon=(
+            pd.concat(eps_rows, ignore_index=True)
+            if eps_rows
+            else pd.DataFrame({"step": [], "i": [], "j": [], "epsilon": []})
+        ),
     )

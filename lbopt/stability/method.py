@@ -148,6 +148,14 @@ def run_zou(
             "trace": trace_table(run),
             "loads": loads[["step", *ids]],
             "events": events,
+            "epsilon": pd.DataFrame(
+                {
+                    "step": run.epsilon["step"].astype(int),
+                    "cell": ids[run.epsilon["i"].astype(int)],
+                    "neighbour": ids[run.epsilon["j"].astype(int)],
+                    "epsilon": run.epsilon["epsilon"].astype(float),
+                }
+            ),
             "users": users,
             "cio": pd.DataFrame({"a": ids[run.links[:, 0]], "b": ids[run.links[:, 1]], "cio_db": run.offsets_db + 0.0}),
         },
