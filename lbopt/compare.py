@@ -81,8 +81,43 @@ def association_row(name: str, result: Result, psi_star: float | None) -> dict:
     }
 
 
+BREATHING_METHODS = {"bdba", "bfdba", "power-lp"}
+BREATHING_METRICS = (
+    "period",
+    "busy_std_before",
+    "busy_std_after",
+    "over_busy_before",
+    "over_busy_after",
+    "coverage",
+    "delta_p_l1",
+    "method_time_s",
+)
+
+
+def breathing_row(name: str, result: Result) -> dict:
+    return {
+        "method": name,
+        "status": result.status.value,
+        **{k: result.metrics.get(k) for k in BREATHING_METRICS},
+        "time_s": result.solver.time_s,
+    }
+
+
 def compare(instance: Instance, methods: list[str], **params) -> tuple[pd.DataFrame, dict[str, Result]]:
     """Run ``methods`` on ``instance``; returns the comparison table and every method's result."""
+    families = [ASSOCIATION_METHODS, BREATHING_METHODS]
+    mixed = [f for f in families if set(methods) & f and not set(methods) <= f]
+    if mixed:
+        raise ValueError(
+            f"compare methods of one family: {', '.join(sorted(set(methods) & mixed[0]))} do not compare with "
+            f"{', '.join(sorted(set(methods) - mixed[0]))}"
+        )
+    if set(methods) <= BREATHING_METHODS:
+        period = params.get("period")
+        results = {
+            name: solve(instance, name, **({"period": period} if period is not None else {})) for name in methods
+        }
+        return pd.DataFrame([breathing_row(n, r) for n, r in results.items()]), results
     if set(methods) <= ASSOCIATION_METHODS:
         results = {name: solve(instance, name) for name in methods}
         psi_star = None

@@ -360,3 +360,14 @@ def test_bad_breathing_input(tmp_path, area_path):
     assert data["status"] == "infeasible"
     assert data["metrics"]["uncoverable_antennas"] == inst.n_cells
     assert "cannot" in data["message"] or "no power setting" in data["message"]
+
+
+def test_compare_breathing_methods(tmp_path, area_path):
+    out = tmp_path / "cmp"
+    res = CliRunner().invoke(main, ["compare", str(area_path), "--methods", "bdba,bfdba,power-lp", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table["method"]) == ["bdba", "bfdba", "power-lp"]
+    assert (table["busy_std_after"] < table["busy_std_before"]).all()
+    assert table["period"].nunique() == 1  # the same period for every method
+    assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0

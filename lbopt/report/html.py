@@ -610,6 +610,11 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         if maps:
             fig = coverage_maps_figure(pd.concat(maps, ignore_index=True))
             parts.append(f"<img alt='coverage maps' src='{_png(fig)}'>")
+    elif "comparison" in tables and "busy_std_after" in tables["comparison"]:
+        parts += [
+            "<h2>Comparison (one period, busy-degrees before and after the step)</h2>",
+            _df_table(tables["comparison"]),
+        ]
     elif "comparison" in tables:
         comp = tables["comparison"]
         parts += [
