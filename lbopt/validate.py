@@ -188,6 +188,16 @@ def _continuous_check(instance: Instance, extra: dict) -> dict | None:
         agrees = bool(v[1] > v[0])
         sim = f"from the counter-example V grows: {v[0]:.6g} -> {v[1]:.6g}"
     extra["continuous"] = {**cert.to_dict(instance.cells["id"].to_numpy(object)), "gains": source}
+    extra["continuous_cells"] = pd.DataFrame(
+        {
+            "id": instance.cells["id"].to_numpy(object),
+            "self_slope": gains[0],
+            "coupling_out": (adj * gains[1]).sum(axis=1),  # Σ_j a_ij h_ij
+            "coupling_in": (adj * gains[1]).sum(axis=0),  # Σ_j a_ji h_ji
+            "margin": cert.margins,
+            "breaks_condition": cert.margins < 0,
+        }
+    )
     return {
         "check": "continuous",
         "passed": bool(agrees),
@@ -316,6 +326,9 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
         solver=SolverFacts(name="validate", time_s=time.perf_counter() - t0),
         cells=pd.DataFrame({"id": instance.cells["id"].to_numpy(object)}),
         metrics={"checks": len(table), "checks_failed": failed},
-        tables={"checks": table},
+        tables={
+            "checks": table,
+            **({"continuous": extra.pop("continuous_cells")} if "continuous_cells" in extra else {}),
+        },
         extra={**extra, "checks": checks},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from click.testing import CliRunner
 
 from lbopt.cli import main
@@ -66,6 +67,9 @@ def test_continuous_certificate_from_instance_gains(tmp_path, tiny_path):
     data = json.loads((out / "result.json").read_text())
     assert not data["continuous"]["certified"]
     assert "c0" in data["continuous"]["cells_breaking_condition"]
+    per_cell = pd.read_csv(out / "continuous.csv").set_index("id")
+    assert bool(per_cell.loc["c0", "breaks_condition"])
+    assert list(per_cell.index[per_cell["breaks_condition"]]) == data["continuous"]["cells_breaking_condition"]
     assert "PASS  continuous" in res.output
     assert "NOT certified" in res.output
 

@@ -591,6 +591,12 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         parts += ["<h3>Summary table</h3>", _df_table(tables["summary"], max_rows=200)]
     if "checks" in tables:
         parts += ["<h2>Checks</h2>", _df_table(tables["checks"])]
+    if "continuous" in tables:
+        parts += [
+            "<h2>Continuous certificate per cell (Gershgorin margin −S_ii − Σ|S_ij|)</h2>",
+            _kv_table({k: v for k, v in (data.get("continuous") or {}).items() if k != "cells_breaking_condition"}),
+            _df_table(tables["continuous"]),
+        ]
     if data.get("spectrum"):
         spec = data["spectrum"]
         parts += [
