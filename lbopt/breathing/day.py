@@ -140,9 +140,14 @@ def breathing_step(
     return StepResult(after, dp, busy, target, minimum, time.perf_counter() - t0, info)
 
 
-def period_metrics(mr: MrData, power: np.ndarray, ant: Antennas, setting: BreathingSetting) -> dict:
-    """Std of busy-degrees, over-busy share and coverage of one period's records under ``power``."""
-    busy = busy_degree(mr, power, ant.capacity, ant.max_users)[0]
+def period_metrics(
+    mr: MrData, power: np.ndarray, ant: Antennas, setting: BreathingSetting, busy: np.ndarray | None = None
+) -> dict:
+    """Std of busy-degrees, over-busy share and coverage of one period's records under ``power``.
+
+    ``busy``: the busy-degrees under ``power`` when already computed (a step computes them in its Step 1).
+    """
+    busy = busy_degree(mr, power, ant.capacity, ant.max_users)[0] if busy is None else busy
     return {
         "busy_std": float(busy.std()),
         "busy_mean": float(busy.mean()),
@@ -170,13 +175,13 @@ def simulate_day(
     p = np.asarray(power, float).copy()
     for t in range(mr.n_periods):
         period = mr.period_slice(t)
-        row = {"period": mr.periods[t], **period_metrics(period, p, ant, setting)}
-        if keep_busy:
-            busy_all[t] = busy_degree(period, p, ant.capacity, ant.max_users)[0]
         t0 = time.perf_counter()
         minimum = period_minimum_power(period, ant, setting) if minimums is None else minimums[t]
         t_min = time.perf_counter() - t0
-        step = breathing_step(period, p, ant, setting, minimum)
+        step = breathing_step(period, p, ant, setting, minimum)  # its busy-degrees are this period's under p
+        if keep_busy:
+            busy_all[t] = step.busy
+        row = {"period": mr.periods[t], **period_metrics(period, p, ant, setting, step.busy)}
         row.update(
             {
                 "time_s": step.time_s,

@@ -112,7 +112,7 @@ def run_breathing(
         t = int(hit[0])
     part = data.period_slice(t)
     step = breathing_step(part, power, ant, setting)
-    before = period_metrics(part, power, ant, setting)
+    before = period_metrics(part, power, ant, setting, step.busy)
     after = period_metrics(part, step.power_after, ant, setting)
     busy_after = busy_degree(part, step.power_after, ant.capacity, ant.max_users)[0]
     ids = instance.cells["id"].to_numpy(object)

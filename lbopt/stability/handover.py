@@ -102,7 +102,6 @@ class HandoverRun:
     serving: np.ndarray  # final association (cell positions)
     planned: np.ndarray  # (steps,) handovers accepted by the algorithm (greedy: the executed ones)
     realised: np.ndarray  # (steps,) handovers executed by A3
-    planned_change: np.ndarray  # (steps, cells) load change the algorithm planned
     alpha: np.ndarray  # (steps,) α(k), NaN on steps without handovers
     gamma_hat: np.ndarray
     v: np.ndarray  # V(e(k)) before each step
@@ -383,7 +382,6 @@ def simulate_handover(
     loads = np.empty((steps + 1, n))
     planned = np.zeros(steps, int)
     realised = np.zeros(steps, int)
-    planned_change = np.zeros((steps, n))
     alpha, gamma_hat, v_next, v_tilde = (np.full(steps, np.nan) for _ in range(4))
     unrep = np.zeros(steps, int)
     events = []
@@ -402,8 +400,6 @@ def simulate_handover(
             planned[k] = len(movers)
             if len(movers) == 0:
                 continue
-            np.add.at(planned_change[k], serving[movers], -user_load[movers, serving[movers]])
-            np.add.at(planned_change[k], accepted[movers], user_load[movers, accepted[movers]])
             offsets = _cio_lp(setting, serving, accepted, rsrp_dbm, links, link_of, offsets)
         cio = _pair_offsets(links, offsets, n)
         target = _a3_targets(rsrp_dbm, serving, cio, neighbours, setting.hysteresis_db)
@@ -414,8 +410,6 @@ def simulate_handover(
         realised[k] = len(moved)
         if setting.algorithm == "greedy":
             planned[k] = len(moved)
-            np.add.at(planned_change[k], serving[moved], -user_load[moved, serving[moved]])
-            np.add.at(planned_change[k], target[moved], user_load[moved, target[moved]])
         if len(moved) == 0:
             continue
         src, dst = serving[moved], target[moved]
@@ -437,7 +431,6 @@ def simulate_handover(
         serving=serving,
         planned=planned,
         realised=realised,
-        planned_change=planned_change,
         alpha=alpha,
         gamma_hat=gamma_hat,
         v=(centred**2).sum(axis=1),
