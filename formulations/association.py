@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from formulations.errors import SolverError, UnsupportedData
 from formulations.status import SolverFacts, Status
 
 #: relative gap at which the certified solution stops
@@ -234,7 +235,7 @@ class _Master:
         h.run()
         status = h.getModelStatus()
         if status != self.hs.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"HiGHS could not solve the association master: {h.modelStatusToString(status)}")
+            raise SolverError(f"HiGHS could not solve the association master: {h.modelStatusToString(status)}")
         sol = h.getSolution()
         x = np.asarray(sol.col_value)
         y = np.asarray(sol.row_dual)
@@ -504,7 +505,7 @@ def _pyomo_expression(objective: Separable, rho, n: int):
         )
     if objective.name == "rho^2":
         return sum(rho[j] ** 2 for j in range(n))
-    raise ValueError(f"no exact algebraic form of '{objective.name}' for SCIP")
+    raise UnsupportedData(f"no exact algebraic form of '{objective.name}' for SCIP")
 
 
 def solve_association_cvxpy(problem: AssociationProblem, objective_name: str, vartheta: np.ndarray | None = None):
@@ -528,12 +529,12 @@ def solve_association_cvxpy(problem: AssociationProblem, objective_name: str, va
     elif objective_name == "-log(1-rho)":
         expr = -cp.sum(cp.log(1 - rho))
     else:
-        raise ValueError(f"'{objective_name}' is not DCP; use solve_association")
+        raise UnsupportedData(f"'{objective_name}' is not DCP; use solve_association")
     cons = [a_loc @ eta == problem.admission, rho <= problem.rho_max]
     prob = cp.Problem(cp.Minimize(expr), cons)
     prob.solve(solver=cp.CLARABEL)
     if prob.status not in ("optimal", "optimal_inaccurate"):
-        raise RuntimeError(f"cvxpy/Clarabel ended with status {prob.status}")
+        raise SolverError(f"cvxpy/Clarabel ended with status {prob.status}")
     shares = np.clip(eta.value, 0, None)
     return loads_from_shares(problem, shares), shares, float(prob.value)
 
@@ -572,7 +573,7 @@ def min_max_load(problem: AssociationProblem, tol: float = 1e-7, max_iterations:
     for _ in range(max_iterations):
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError("HiGHS could not solve the admission master")
+            raise SolverError("HiGHS could not solve the admission master")
         z = h.getInfo().objective_function_value
         y = np.asarray(h.getSolution().row_dual)
         upper = min(upper, z)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from formulations.errors import SolverError
 from formulations.highs_lp import highs_lp
 from formulations.status import SolverFacts, Status
 
@@ -146,4 +147,4 @@ def solve_cio_lp(problem: CioProblem) -> CioSolution:
 
 def _require_optimal(h, highspy) -> None:
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"HiGHS could not solve the CIO LP: {h.modelStatusToString(h.getModelStatus())}")
+        raise SolverError(f"HiGHS could not solve the CIO LP: {h.modelStatusToString(h.getModelStatus())}")

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from formulations.errors import SolverError, SolverNotInstalled, UnsupportedData
 from formulations.highs_lp import highs_lp
 from formulations.status import SolverFacts, Status
 
@@ -213,7 +214,7 @@ def _highs_version(highspy) -> str:
 def _check(h, highspy, what: str) -> None:
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"HiGHS could not solve the {what} LP: {h.modelStatusToString(status)}")
+        raise SolverError(f"HiGHS could not solve the {what} LP: {h.modelStatusToString(status)}")
 
 
 def solve_pyomo(problem: FlowProblem) -> FlowSolution:
@@ -291,7 +292,7 @@ def solve_pyomo(problem: FlowProblem) -> FlowSolution:
 def _as_int(values: np.ndarray, what: str) -> np.ndarray:
     finite = values[np.isfinite(values)]
     if np.any(np.abs(finite - np.round(finite)) > 1e-9):
-        raise ValueError(
+        raise UnsupportedData(
             f"this min-cost flow engine needs integer {what}; got fractional values — use integral targets "
             "(integral=True) or the 'highs' engine"
         )
@@ -303,7 +304,7 @@ def solve_ortools(problem: FlowProblem) -> FlowSolution:
     try:
         from ortools.graph.python import min_cost_flow
     except ImportError:
-        raise ImportError("engine 'ortools' needs OR-Tools: pip install 'lbopt[ortools]'") from None
+        raise SolverNotInstalled("engine 'ortools' needs OR-Tools: pip install 'lbopt[ortools]'") from None
     import ortools
 
     t0 = time.perf_counter()
@@ -317,7 +318,7 @@ def solve_ortools(problem: FlowProblem) -> FlowSolution:
     build = time.perf_counter() - t0
     status = smcf.solve_max_flow_with_min_cost()
     if status != smcf.OPTIMAL:
-        raise RuntimeError(f"OR-Tools min-cost flow ended with status {status}")
+        raise SolverError(f"OR-Tools min-cost flow ended with status {status}")
     x = smcf.flows(np.arange(problem.n_arcs)).astype(float)
     facts = SolverFacts(
         name="ortools",

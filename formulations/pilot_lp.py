@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from formulations.errors import SolverError
 from formulations.highs_lp import highs_lp
 from formulations.status import SolverFacts, Status
 
@@ -97,7 +98,7 @@ def solve_pilot_lp(
     if not ok:
         ok, x, obj = _solve(jac, delta_b, lo, hi, penalty)
         if not ok:
-            raise RuntimeError("HiGHS could not solve the soft pilot-power LP")
+            raise SolverError("HiGHS could not solve the soft pilot-power LP")
     dp = x[:n] - x[n : 2 * n]
     residual = float(np.abs(jac @ dp - delta_b).sum())
     return PilotSolution(

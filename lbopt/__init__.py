@@ -13,7 +13,13 @@ from lbopt._version import __version__
 
 _LAZY = {
     "Instance": "lbopt.instance",
-    "InstanceError": "lbopt.instance",
+    "LbOptError": "lbopt.errors",
+    "InstanceError": "lbopt.errors",
+    "InvalidParameter": "lbopt.errors",
+    "MissingInput": "lbopt.errors",
+    "UnknownMethod": "lbopt.errors",
+    "SolverUnavailable": "lbopt.errors",
+    "SolverFailure": "lbopt.errors",
     "load_instance": "lbopt.instance",
     "save_instance": "lbopt.instance",
     "Result": "lbopt.result",

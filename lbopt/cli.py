@@ -7,7 +7,6 @@ and nothing written.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -25,17 +24,21 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 
 @contextmanager
 def _user_errors():
-    """Turn expected failures into one clear line (set LBOPT_DEBUG=1 for the traceback)."""
-    from lbopt.instance.errors import InstanceError
+    """An :class:`lbopt.LbOptError` becomes one clear line and exit status 2; anything else is a bug in lbopt and
+    keeps its traceback, with a line asking to report it."""
+    from lbopt.errors import LbOptError
 
     try:
         yield
-    except InstanceError as exc:
+    except LbOptError as exc:
         _fail(str(exc))
-    except (KeyError, ValueError, FileNotFoundError) as exc:
-        if os.environ.get("LBOPT_DEBUG"):
-            raise
-        _fail(exc.args[0] if exc.args else repr(exc))
+    except Exception:
+        click.echo(
+            "lbopt: internal error: this is a bug in lbopt, not in your input; please report it with the command "
+            "line and the traceback below",
+            err=True,
+        )
+        raise
 
 
 @contextmanager
@@ -57,6 +60,48 @@ def _load(path: str):
     return load_instance(path)
 
 
+def _out(out_dir: str | None, default: str, instance=None) -> Path:
+    """The output folder, checked before any work (:func:`lbopt.output.check_out`)."""
+    from lbopt.output import check_out
+
+    return check_out(out_dir or default, instance.files if instance is not None else ())
+
+
+def _integers(value: str | None, flag: str) -> str | None:
+    """A click callback: ``value`` must be comma-separated positive integers."""
+    if value is not None and not all(p.strip().isdigit() for p in value.split(",")):
+        raise click.BadParameter(f"expected comma-separated integers, got '{value}'", param_hint=flag)
+    return value
+
+
+def _method_options() -> list[click.Option]:
+    """One flag per parameter of the registered methods, generated from their parameter models."""
+    from lbopt.methods import all_params
+
+    options = []
+    for name, (info, methods) in all_params().items():
+        unit = f" [{info.unit}]" if info.unit else ""
+        rng = f"; range {info.range}" if info.range and not info.choices else ""
+        text = f"{info.description}{unit}{rng} (methods: {', '.join(methods)})"
+        if info.kind == "bool":
+            decl = f"{info.flag}/--no-{name.replace('_', '-')}"
+            options.append(click.Option([decl, name], default=None, help=text))
+        elif info.choices:
+            options.append(click.Option([info.flag, name], type=click.Choice(info.choices), default=None, help=text))
+        else:
+            kind = {"float": float, "int": int}.get(info.kind, str)
+            options.append(click.Option([info.flag, name], type=kind, default=None, help=text))
+    return options
+
+
+class _MethodCommand(click.Command):
+    """A verb that takes every method's parameters as flags; the chosen method's model validates them."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        return [*params[:-1], *_method_options(), params[-1]]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lbopt")
 def main() -> None:
@@ -69,75 +114,64 @@ def check(file: str) -> None:
     """Validate an instance; print its size and which methods can run on it."""
     with _user_errors():
         instance = _load(file)
-    from lbopt.methods import METHODS, missing_requirements
+        from lbopt.methods import METHODS, missing_requirements
 
-    s = instance.summary()
-    tiers = ", ".join(f"{n} {t}" for t, n in s["tiers"].items()) or "no tiers given"
-    click.echo(f"{file}: instance '{s['name']}' is valid (format 1)")
-    click.echo(
-        f"  cells {s['cells']} ({tiers}); links {s['links']}; users {s['users']}; "
-        f"locations {s['locations']}; rates {s['rates']}; mr records {s['mr']}"
-    )
-    click.echo("  methods:")
-    for name, spec in METHODS.items():
-        missing = missing_requirements(instance, name)
-        state = "ready" if not missing else "needs " + ", ".join(missing)
-        click.echo(f"    {name:<10} {state}  — {spec.summary}")
+        s = instance.summary()
+        tiers = ", ".join(f"{n} {t}" for t, n in s["tiers"].items()) or "no tiers given"
+        click.echo(f"{file}: instance '{s['name']}' is valid (format 1)")
+        click.echo(
+            f"  cells {s['cells']} ({tiers}); links {s['links']}; users {s['users']}; "
+            f"locations {s['locations']}; rates {s['rates']}; mr records {s['mr']}"
+        )
+        click.echo("  methods:")
+        for name, spec in METHODS.items():
+            missing = missing_requirements(instance, name)
+            state = "ready" if not missing else "needs " + ", ".join(missing)
+            click.echo(f"    {name:<10} {state}  — {spec.summary}")
 
 
-@main.command()
+@main.command("methods")
+@click.option("--family", default=None, help="only the methods of this family")
+def methods_(family: str | None) -> None:
+    """Every method: family, summary, parameters (name, unit, default, range) and engines."""
+    with _user_errors():
+        from lbopt.errors import UnknownMethod
+        from lbopt.methods import FAMILIES, METHODS, param_info
+
+        if family is not None and family not in FAMILIES:
+            raise UnknownMethod(f"--family: unknown family '{family}'; available: {', '.join(FAMILIES)}")
+        for fam in FAMILIES.values():
+            if family not in (None, fam.name):
+                continue
+            click.echo(f"{fam.name}: {fam.summary}")
+            for spec in (s for s in METHODS.values() if s.family == fam.name):
+                click.echo(f"  {spec.name}: {spec.summary}")
+                if spec.engines:
+                    click.echo(f"    engines: {', '.join(spec.engines)}")
+                for p in param_info(spec.params):
+                    unit = f" [{p.unit}]" if p.unit else ""
+                    rng = f", {p.range}" if p.range else ""
+                    click.echo(f"    {p.flag}{unit} = {p.default!r}{rng}: {p.description}")
+
+
+@main.command(cls=_MethodCommand)
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--method", "-m", required=True, help="method name (see `lbopt check FILE`)")
+@click.option("--method", "-m", required=True, help="method name (see `lbopt methods`)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-@click.option(
-    "--engine",
-    default=None,
-    help="solver engine (oslb: auto, highs, pyomo, ortools, networkx; vgala-opt/la/uag: colgen, pyomo, cvxpy)",
-)
-@click.option("--performance", default=None, help="uag: rho/(1-rho), rho^2 or -log(1-rho)")
-@click.option("--target", type=click.Choice(["equal-prb", "equal-utilisation"]), default=None, help="oslb target")
-@click.option("--beta", type=float, default=None, help="oslb: share of edge-user PRBs that can move (0, 1]")
-@click.option("--integral/--fractional", default=None, help="oslb: integral targets (largest remainder)")
-@click.option("--export", type=click.Path(dir_okay=False), default=None, help="oslb: write the model as .mps or .lp")
-@click.option("--level", type=click.Choice(["auto", "cell", "user"]), default=None, help="oslb: cell or user level")
-@click.option("--plan", type=click.Choice(["global", "distributed"]), default=None, help="oslb: plan to execute")
-@click.option(
-    "--arc-capacity",
-    type=click.Choice(["edge", "share"]),
-    default=None,
-    help="oslb user level: edge users (reading b) or a share of the cell's PRBs (reading a)",
-)
-@click.option("--period", type=int, default=None, help="bdba/bfdba/power-lp: MR period (default: the most unbalanced)")
-@click.option("--alpha", type=float, default=None, help="bdba/bfdba/power-lp: smoothing of the power step (0, 1]")
-@click.option("--threshold", type=float, default=None, help="zou-*: overload threshold rho_th")
-@click.option("--accommodation", type=float, default=None, help="zou-alg*: load-transfer accommodation c")
-@click.option("--steps", type=int, default=None, help="zou-*: simulation steps")
-@click.option(
-    "--execution",
-    type=click.Choice(["direct", "a3"]),
-    default=None,
-    help="zou-alg*: hand over the selected users (direct) or let A3 execute with the new offsets (a3)",
-)
 def solve(file: str, method: str, out_dir: str | None, **params) -> None:
     """Solve an instance with one method; write result.json and CSV tables."""
     with _user_errors():
-        instance = _load(file)
-        from lbopt.methods import METHODS
+        from lbopt.methods import get_method
         from lbopt.methods import solve as run
+        from lbopt.result import write_result
 
-        if method not in METHODS:
-            from lbopt.instance.errors import did_you_mean
-
-            _fail(f"unknown method '{method}'{did_you_mean(method, METHODS)}; available: {', '.join(METHODS)}")
-        n = len(instance.users) if instance.users is not None else 0
-        given = {k: v for k, v in params.items() if v is not None}
+        spec = get_method(method)
+        instance = _load(file)
+        out = _out(out_dir, f"{Path(file).stem}-{method}", instance)
+        n = len(instance.users) if spec.progress == "users" and instance.users is not None else 0
         with _progress(n, f"{method}: users") as advance:
-            result = run(instance, method, progress=advance, **given)
-    result.extra.setdefault("instance_summary", instance.summary())
-    from lbopt.result import write_result
-
-    out = Path(out_dir or f"{Path(file).stem}-{method}")
-    path = write_result(result, out)
+            result = run(instance, method, progress=advance, **params)
+        path = write_result(result, out)
     m = result.metrics
     line = f"{method}: status {result.status.value}"
     for key in ("ldi_before", "ldi_after", "max_utilisation_after", "busy_std_before", "busy_std_after", "coverage"):
@@ -147,46 +181,26 @@ def solve(file: str, method: str, out_dir: str | None, **params) -> None:
     click.echo(f"wrote {path}")
 
 
-@main.command()
+@main.command(cls=_MethodCommand)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--methods", required=True, help="comma-separated method names, e.g. oslb,mlb,chain,none")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-@click.option("--target", type=click.Choice(["equal-prb", "equal-utilisation"]), default=None)
-@click.option("--beta", type=float, default=None)
-@click.option("--integral/--fractional", default=None)
 def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
     """Run several methods on one instance; print and write the comparison table."""
     with _user_errors():
-        instance = _load(file)
         from lbopt.compare import compare as run_compare
-        from lbopt.methods import METHODS, missing_requirements
+        from lbopt.methods import get_method
+        from lbopt.result import write_result
 
         names = [m.strip() for m in methods.split(",") if m.strip()]
         for name in names:
-            if name not in METHODS:
-                from lbopt.instance.errors import did_you_mean
-
-                _fail(f"unknown method '{name}'{did_you_mean(name, METHODS)}; available: {', '.join(METHODS)}")
-            missing = missing_requirements(instance, name)
-            if missing:
-                _fail(f"method '{name}' cannot run on this instance: it needs {', '.join(missing)}")
-        table, results = run_compare(instance, names, **{k: v for k, v in params.items() if v is not None})
-    from lbopt.result import Result, SolverFacts, Status, write_result
-
-    out = Path(out_dir or f"{Path(file).stem}-compare")
-    for name, result in results.items():
-        result.extra.setdefault("instance_summary", instance.summary())
-        write_result(result, out / name)
-    summary = Result(
-        instance=instance.name,
-        method="compare",
-        status=Status.FEASIBLE,
-        solver=SolverFacts(name="compare", time_s=float(table["time_s"].fillna(0).sum())),
-        cells=results[names[0]].cells,
-        tables={"comparison": table},
-        extra={"comparison": table.to_dict(orient="records"), "methods": names, "instance_summary": instance.summary()},
-    )
-    path = write_result(summary, out)
+            get_method(name)
+        instance = _load(file)
+        out = _out(out_dir, f"{Path(file).stem}-compare", instance)
+        with _progress(len(names), "compare: methods") as advance:
+            summary = run_compare(instance, names, progress=advance, **params)
+        path = write_result(summary, out)
+    table = summary.tables["comparison"]
     with pd_options():
         click.echo(table.drop(columns=["time_s"]).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     click.echo(f"wrote {path}")
@@ -195,11 +209,24 @@ def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
 @main.command()
 @click.argument("paper", type=click.Choice(["oslb", "vgala", "zou", "breathing"]))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-@click.option("--seeds", type=int, default=20, show_default=True, help="seeds (drops) per point")
-@click.option("--study-seed", type=int, default=2014, show_default=True, help="seed every case seed derives from")
-@click.option("--workers", type=int, default=None, help="local worker processes (default: one per core)")
+@click.option("--seeds", type=click.IntRange(min=1), default=20, show_default=True, help="seeds (drops) per point")
+@click.option(
+    "--study-seed",
+    type=click.IntRange(min=0),
+    default=2014,
+    show_default=True,
+    help="seed every case seed derives from",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="local worker processes (default: one per core)"
+)
 @click.option("--scheduler", default=None, help="Dask scheduler address (runs the cases on that cluster)")
-@click.option("--points", default=None, help="comma-separated busy-cell user counts (oslb; default 10..40 by 5)")
+@click.option(
+    "--points",
+    default=None,
+    callback=lambda ctx, param, value: _integers(value, "--points"),
+    help="comma-separated busy-cell user counts (oslb; default 10..40 by 5)",
+)
 def reproduce(
     paper: str,
     out_dir: str | None,
@@ -212,7 +239,9 @@ def reproduce(
     """Rerun a paper's experiment and report it beside the paper's numbers and claims."""
     with _user_errors():
         from lbopt.experiments.reproduce import reproduce_paper
+        from lbopt.result import write_result
 
+        out = _out(out_dir, f"reproduce-{paper}")
         busy = tuple(int(p) for p in points.split(",")) if points else None
         n_cases = {
             "oslb": seeds * (len(busy) if busy else 7),
@@ -230,10 +259,7 @@ def reproduce(
                 points=busy,
                 progress=advance,
             )
-    from lbopt.result import write_result
-
-    out = Path(out_dir or f"reproduce-{paper}")
-    path = write_result(result, out)
+        path = write_result(result, out)
     for key, value in result.metrics.items():
         click.echo(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
     click.echo(f"wrote {path}")
@@ -254,15 +280,13 @@ def pd_options():
 def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
     """Stability certificates and cross-checks (declarative against iterative) of the methods the instance runs."""
     with _user_errors():
+        from lbopt.result import write_result
+        from lbopt.validation import validate as run_validate
+
         instance = _load(file)
-        from lbopt.validate import validate as run_validate
-
+        out = _out(out_dir, f"{Path(file).stem}-validate", instance)
         result = run_validate(instance, epsilon=epsilon)
-    result.extra.setdefault("instance_summary", instance.summary())
-    from lbopt.result import write_result
-
-    out = Path(out_dir or f"{Path(file).stem}-validate")
-    path = write_result(result, out)
+        path = write_result(result, out)
     for check in result.extra["checks"]:
         click.echo(f"{'PASS' if check['passed'] else 'FAIL'}  {check['check']}: {check['numbers']}")
     click.echo(f"wrote {path}")
@@ -271,7 +295,7 @@ def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 def report(directory: str) -> None:
-    """Write DIRECTORY/report.html (self-contained) from a solve output."""
+    """Write DIRECTORY/report.html (self-contained) from a solve, compare, validate or reproduce output."""
     with _user_errors():
         from lbopt.report import render_report
 
@@ -285,9 +309,13 @@ def generate() -> None:
 
 
 def _write(instance, out: str, tables: str) -> None:
+    from lbopt.errors import OutputError
     from lbopt.instance import save_instance
 
-    path = save_instance(instance, out, tables=tables)
+    try:
+        path = save_instance(instance, out, tables=tables)
+    except OSError as exc:
+        raise OutputError(f"--out {out}: cannot write the instance: {exc.strerror or exc}") from None
     s = instance.summary()
     mr = f", {s['mr']} MR rows" if s.get("mr") else ""
     click.echo(f"wrote {path} ({s['cells']} cells, {s['users']} users, {s['locations']} locations{mr})")
@@ -495,32 +523,22 @@ def gen_drop(
 ) -> None:
     """Drop users on an existing layout (uniform, hotspot clusters, users per cell and per busy cell)."""
     with _user_errors():
-        import numpy as np
+        from lbopt.scenarios.drop import drop_on_layout
 
-        from lbopt.instance.errors import InstanceError, did_you_mean
-        from lbopt.scenarios import with_serving
-        from lbopt.scenarios.users import drop_users, users_table
-
-        inst = _load(base)
-        ids = list(inst.cells["id"])
-        busy_ids = [b for b in busy.split(",") if b]
-        for b in busy_ids:
-            if b not in ids:
-                raise InstanceError(base, "--busy", f"unknown cell '{b}'{did_you_mean(b, ids)}")
-        xy = drop_users(
-            np.random.default_rng(seed),
-            inst.cells[["x_m", "y_m"]].to_numpy(),
-            uniform,
-            hotspots,
-            hotspot_users,
-            hotspot_std,
-            per_cell,
-            [ids.index(b) for b in busy_ids],
-            per_busy_cell,
+        inst = drop_on_layout(
+            _load(base),
+            seed=seed,
+            uniform=uniform,
+            hotspots=hotspots,
+            hotspot_users=hotspot_users,
+            hotspot_std_m=hotspot_std,
+            per_cell=per_cell,
+            busy=[b for b in busy.split(",") if b],
+            per_busy_cell=per_busy_cell,
+            demand_bps=demand_bps,
+            serving=serving,
+            name=name,
         )
-        inst = inst.with_tables(users=users_table(xy, demand_bps), seed=seed, name=name or inst.name)
-        if serving:
-            inst = with_serving(inst, "max-rsrp")
         _write(inst, out, tables)
 
 

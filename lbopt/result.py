@@ -21,9 +21,16 @@ import pandas as pd
 
 from formulations.status import SolverFacts, Status
 from lbopt._version import __version__
-from lbopt.atomic import atomic_write
+from lbopt.errors import MissingInput
 
 __all__ = ["Result", "SolverFacts", "Status", "read_result", "write_result"]
+
+
+#: keys of ``result.json`` that no extra section may overwrite
+CONTRACT_KEYS = frozenset(
+    {"lbopt_version", "instance", "method", "status", "objective", "solver", "metrics", "cells", "flows", "tables"}
+    | {"kind", "family", "parameters", "instance_summary"}
+)
 
 
 @dataclass
@@ -39,7 +46,14 @@ class Result:
     metrics : scalar metrics (``ldi_before``, ``ldi_after``, ...).
     cells : per-cell table (``id``, ``load_before``, ``load_after``, ...).
     tables : further tables written as CSV (``users``, ``flows``, ...).
-    extra : further JSON sections (``spectrum``, ``epsilon_max``, ``iterations``, ``message``, ...).
+    extra : further JSON sections (``spectrum``, ``epsilon_max``, ``iterations``, ``message``, ...); a section
+        cannot take the name of a contract key (:data:`CONTRACT_KEYS`).
+    kind : ``method``, ``comparison``, ``validation`` or ``reproduction``: what the report renders.
+    family : the method's family (set by :func:`lbopt.methods.solve`), or the study's paper for a reproduction.
+    parameters : the validated parameters the method ran with.
+    instance_summary : sizes of the instance (set by :func:`lbopt.methods.solve`).
+    children : results written in sub-folders of their names (a comparison's methods).
+    files : further files written into the result folder as they are (an exported model).
     """
 
     instance: str
@@ -51,6 +65,12 @@ class Result:
     metrics: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    kind: str = "method"
+    family: str | None = None
+    parameters: dict[str, Any] | None = None
+    instance_summary: dict[str, Any] | None = None
+    children: dict[str, Result] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -62,10 +82,19 @@ class Result:
             "solver": self.solver.to_dict(),
             "metrics": self.metrics,
             "cells": self.cells.to_dict(orient="records"),
+            "kind": self.kind,
+            "family": self.family,
         }
+        if self.parameters is not None:
+            out["parameters"] = self.parameters
+        if self.instance_summary is not None:
+            out["instance_summary"] = self.instance_summary
         for name, df in self.tables.items():
             if name == "flows":  # a contract key: flows are small and belong in the JSON too
                 out["flows"] = df.to_dict(orient="records")
+        clash = sorted(set(self.extra) & (set(out) | CONTRACT_KEYS))
+        if clash:
+            raise ValueError(f"result sections {clash} would overwrite contract keys of result.json")
         out.update(self.extra)
         out["tables"] = sorted(["cells", *self.tables])
         return _jsonable(out)
@@ -88,22 +117,29 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _replace_into(target: Path, text: str | None = None, df: pd.DataFrame | None = None) -> None:
-    if df is not None:
-        atomic_write(target, lambda p: df.to_csv(p, index=False))
-    else:
-        atomic_write(target, lambda p: p.write_text(text or "", encoding="utf-8"))
+def write_files(result: Result, folder: Path) -> Path:
+    """Write ``result.json`` and one CSV per table into ``folder`` (no atomicity; see :func:`write_result`)."""
+    payload = json.dumps(result.to_json_dict(), indent=2, allow_nan=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    result.cells.to_csv(folder / "cells.csv", index=False)
+    for name, df in result.tables.items():
+        df.to_csv(folder / f"{name}.csv", index=False)
+    for name, content in result.files.items():
+        (folder / Path(name).name).write_bytes(content)
+    (folder / "result.json").write_text(payload + "\n", encoding="utf-8")
+    return folder / "result.json"
 
 
 def write_result(result: Result, out_dir: str | os.PathLike) -> Path:
-    """Write ``result.json`` and one CSV per table into ``out_dir``; returns the path of ``result.json``."""
+    """Write ``result`` (and each child result in a sub-folder of its name) as one folder that replaces
+    ``out_dir`` whole (:mod:`lbopt.output`); returns the path of ``result.json``."""
+    from lbopt.output import replaced_folder
+
     out = Path(out_dir)
-    payload = json.dumps(result.to_json_dict(), indent=2, allow_nan=False)
-    out.mkdir(parents=True, exist_ok=True)
-    _replace_into(out / "cells.csv", df=result.cells)
-    for name, df in result.tables.items():
-        _replace_into(out / f"{name}.csv", df=df)
-    _replace_into(out / "result.json", text=payload + "\n")
+    with replaced_folder(out) as tmp:
+        for name, child in result.children.items():
+            write_files(child, tmp / name)
+        write_files(result, tmp)
     return out / "result.json"
 
 
@@ -112,7 +148,7 @@ def read_result(out_dir: str | os.PathLike) -> tuple[dict[str, Any], dict[str, p
     out = Path(out_dir)
     path = out / "result.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no result.json here; run `lbopt solve ... --out {out}` first")
+        raise MissingInput(f"{path}: no result.json here; run `lbopt solve ... --out {out}` first")
     data = json.loads(path.read_text(encoding="utf-8"))
     tables = {}
     for name in data.get("tables", ["cells"]):

@@ -45,7 +45,7 @@ def two_cell_case():
 @pytest.mark.parametrize(("algorithm", "order"), [("alg1", [1, 2, 0]), ("alg2", [2, 1, 0]), ("alg3", [0, 1, 2])])
 def test_ranking_keys(algorithm, order):
     rsrp, user_load, serving = two_cell_case()
-    setting = HandoverSetting(algorithm, threshold=0.5)
+    setting = HandoverSetting(algorithm=algorithm, threshold=0.5)
     rho = np.bincount(serving, user_load[np.arange(5), serving])
     table = _neighbour_table(TWO_CELLS > 0)
     requests = _requests(setting, rho, serving, rsrp, user_load, TWO_CELLS, np.zeros((2, 2)), table)
@@ -57,7 +57,7 @@ def test_ranking_keys(algorithm, order):
 def test_direct_execution_moves_the_selected_users(algorithm, moved, inconsistent):
     rsrp, user_load, serving = two_cell_case()
     # budget 0.2 |0.8 − 0.1| = 0.14: the first-ranked user fits and leaves too little for any other
-    setting = HandoverSetting(algorithm, threshold=0.5, accommodation=0.2, steps=1, execution="direct")
+    setting = HandoverSetting(algorithm=algorithm, threshold=0.5, accommodation=0.2, steps=1, execution="direct")
     run = simulate_handover(rsrp, user_load, serving, TWO_CELLS, setting)
     assert list(run.events["user"]) == moved
     # the offset that lets the mover enter A3 lets the users nearer the boundary enter too (gaps 4, 5, 5.5 dB)
@@ -70,7 +70,7 @@ def test_direct_execution_moves_the_selected_users(algorithm, moved, inconsisten
 @pytest.mark.parametrize("accommodation", [0.1, 0.2, 0.4, 1.0])
 def test_accepted_groups_respect_a3_budget_and_threshold(algorithm, accommodation):
     rsrp, user_load, serving = two_cell_case()
-    setting = HandoverSetting(algorithm, threshold=0.5, accommodation=accommodation, steps=1, execution="a3")
+    setting = HandoverSetting(algorithm=algorithm, threshold=0.5, accommodation=accommodation, steps=1, execution="a3")
     run = simulate_handover(rsrp, user_load, serving, TWO_CELLS, setting)
     moved = run.events["user"].to_numpy(int)
     assert run.events["planned"].all()
@@ -206,10 +206,10 @@ def test_method_result_and_cli(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--accommodation", "0"], "accommodation must be > 0"),
-        (["--accommodation", "-0.2"], "accommodation must be > 0"),
-        (["--steps", "0"], "steps must be >= 1"),
-        (["--threshold", "-1"], "threshold must be > 0"),
+        (["--accommodation", "0"], "--accommodation: input should be greater than 0 (got 0.0)"),
+        (["--accommodation", "-0.2"], "--accommodation: input should be greater than 0 (got -0.2)"),
+        (["--steps", "0"], "--steps: input should be greater than or equal to 1 (got 0)"),
+        (["--threshold", "-1"], "--threshold: input should be greater than 0 (got -1.0)"),
     ],
 )
 def test_bad_parameters_are_refused(tmp_path, args, message):

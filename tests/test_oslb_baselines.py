@@ -69,7 +69,8 @@ def test_mlb_steps_offsets_towards_the_light_cell_and_balances():
 
 def test_compare_table_on_a_hetnet(tmp_path):
     inst = hetnet(rings=1, busy_cells=2, busy_users=30, seed=2)
-    table, results = compare(inst, ["oslb", "mlb", "chain", "none"], integral=True)
+    summary = compare(inst, ["oslb", "mlb", "chain", "none"], integral=True)
+    table, results = summary.tables["comparison"], summary.children
     assert list(table["method"]) == ["oslb", "mlb", "chain", "none"]
     none = table.set_index("method").loc["none"]
     assert none["ldi_after"] == pytest.approx(none["ldi_before"])

@@ -33,6 +33,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from lbopt.errors import InvalidParameter
+
 DENSE_MAX = 2000
 Target = Literal["global", "neighbourhood"]
 
@@ -87,7 +89,7 @@ def bdba_step(jacobian: sp.spmatrix, delta_b: np.ndarray, regularisation: float 
 def bfdba_step(jacobian: sp.spmatrix, delta_b: np.ndarray, gamma: float) -> np.ndarray:
     """``Δp_i = Δb_i / (J_ii + γ)``."""
     if gamma <= 0:
-        raise ValueError(f"gamma must be > 0, got {gamma}")
+        raise InvalidParameter(f"gamma must be > 0, got {gamma}")
     diag = jacobian.diagonal() if sp.issparse(jacobian) else np.diag(jacobian)
     return np.asarray(delta_b, float) / (np.asarray(diag, float) + gamma)
 

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict, Field
 
 from formulations.pilot_lp import solve_pilot_lp
 from lbopt.breathing.algorithms import apply_step, bdba_step, bfdba_step, component_targets, targets
@@ -38,32 +40,15 @@ from lbopt.breathing.jacobian import estimate_jacobian, jacobian_diagonal
 from lbopt.breathing.mr import MrData, associate, busy_degree
 from lbopt.instance.schema import BreathingParams
 
-METHODS = ("current", "bdba", "bfdba", "power-lp")
-_DEFAULTS = BreathingParams()
 
+class BreathingSetting(BreathingParams):
+    """Constants of one run: ``methods.breathing`` (all ours: the paper's values are lost, NOTES §2.10; see
+    :class:`lbopt.instance.schema.BreathingParams`) plus the method and the sampling seed."""
 
-@dataclass(frozen=True)
-class BreathingSetting:
-    """Constants of one run; the defaults are ``methods.breathing``'s (all ours: the paper's values are lost,
-    NOTES §2.10; see :class:`lbopt.instance.schema.BreathingParams`)."""
+    model_config = ConfigDict(frozen=True)
 
-    method: str = "bdba"
-    delta_db: float = _DEFAULTS.delta_db
-    alpha: float = _DEFAULTS.alpha
-    gamma: float = _DEFAULTS.gamma
-    regularisation: float = _DEFAULTS.regularisation
-    target: str = _DEFAULTS.target
-    sample: int | None = _DEFAULTS.sample
-    over_busy: float = _DEFAULTS.over_busy
-    coverage_dbm: float = _DEFAULTS.coverage_dbm
-    coverage_min: float = _DEFAULTS.coverage_min
-    power_step_db: float = _DEFAULTS.power_step_db
-    penalty: float = _DEFAULTS.penalty
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method '{self.method}'; expected one of {', '.join(METHODS)}")
+    method: Literal["current", "bdba", "bfdba", "power-lp"] = "bdba"
+    seed: int = Field(default=0, ge=0)
 
 
 @dataclass
@@ -111,7 +96,7 @@ def breathing_step(
     if setting.method == "current":
         return StepResult(power.copy(), np.zeros_like(power), busy, busy, minimum, time.perf_counter() - t0, info)
     p_min = np.minimum(minimum.power_dbm, ant.p_high)
-    if setting.method == "bfdba" and setting.target == "global":
+    if setting.method == "bfdba" and setting.busy_target == "global":
         # BFDBA needs only the diagonal of J (and the components for the targets): no matrix is built
         diag, label = jacobian_diagonal(
             mr, power, ant.capacity, ant.max_users, setting.delta_db, setting.sample, setting.seed, assoc
@@ -123,7 +108,7 @@ def breathing_step(
     jac = estimate_jacobian(
         mr, power, ant.capacity, ant.max_users, setting.delta_db, setting.sample, setting.seed, assoc
     )
-    target = targets(busy, ant.capacity, jac, setting.target)
+    target = targets(busy, ant.capacity, jac, setting.busy_target)
     delta_b = target - busy
     if setting.method == "bdba":
         dp, solver = bdba_step(jac, delta_b, setting.regularisation)

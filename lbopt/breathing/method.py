@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from formulations.status import SolverFacts, Status
 from lbopt.breathing.coverage import neighbourhood_coverage
 from lbopt.breathing.day import Antennas, BreathingSetting, breathing_step, period_metrics
 from lbopt.breathing.mr import MrData, busy_degree, drop_inconsistent, from_rows, merge_duplicates
+from lbopt.errors import InvalidParameter
 from lbopt.instance.errors import InstanceError
 from lbopt.instance.model import Instance
 from lbopt.result import Result
@@ -30,7 +32,6 @@ DEFAULT_RANGE_DB = (-6.0, 3.0)
 
 def breathing_setting(instance: Instance, method: str, **overrides) -> BreathingSetting:
     params = instance.methods.breathing.model_dump()
-    params.pop("max_users")
     params.update({k: v for k, v in overrides.items() if v is not None})
     return BreathingSetting(method=method, seed=instance.seed or 0, **params)
 
@@ -94,19 +95,20 @@ def run_breathing(
     instance: Instance,
     method: str,
     progress: Callable[[int], None] | None = None,
+    *,
     period: int | None = None,
-    alpha: float | None = None,
+    **settings: Any,
 ) -> Result:
     """One step of ``method`` on one period (see the module docstring)."""
     t0 = time.perf_counter()
     data, ant, power, prep = breathing_inputs(instance)
-    setting = breathing_setting(instance, method, alpha=alpha)
+    setting = breathing_setting(instance, method, **settings)
     if period is None:
         t = _busiest_period(data, power, ant)
     else:
         hit = np.flatnonzero(data.periods == period)
         if len(hit) == 0:
-            raise ValueError(
+            raise InvalidParameter(
                 f"period {period} is not in the MR data (periods {data.periods.min()}–{data.periods.max()})"
             )
         t = int(hit[0])
@@ -165,7 +167,7 @@ def run_breathing(
         solver=SolverFacts(name=method, time_s=time.perf_counter() - t0, extra=step.info),
         cells=cells,
         metrics=metrics,
-        extra={"setting": setting.__dict__, **({"message": message} if message else {})},
+        extra={"setting": setting.model_dump(), **({"message": message} if message else {})},
     )
 
 

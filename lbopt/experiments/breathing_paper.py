@@ -22,7 +22,6 @@ with MLP coverage against the exact one.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from typing import Any
 
@@ -193,7 +192,7 @@ def sampling_study(seed: int, sizes=(10, 25, 50, 100, 200), repeats: int = 5) ->
     rows = []
     for size in (*sizes, None):
         for k in range(repeats if size else 1):
-            setting = dataclasses.replace(setting_of(inst, "bdba"), sample=size, seed=seed + k)
+            setting = setting_of(inst, "bdba").model_copy(update={"sample": size, "seed": seed + k})
             jac = estimate_jacobian(part, power, ant.capacity, ant.max_users, sample=size, seed=seed + k)
             diff = jac - full
             step = breathing_step(part, power, ant, setting, minimum)

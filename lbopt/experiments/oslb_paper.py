@@ -44,8 +44,8 @@ KR_MU = 0.4
 
 def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
     """One drop: the HetNet with ``busy_users`` per busy cell, balanced by each method."""
-    from lbopt.compare import group_loads
     from lbopt.methods import solve
+    from lbopt.oslb.comparison import group_loads
     from lbopt.oslb.procedure import cell_groups
     from lbopt.scenarios.hetnet import hetnet_with_busy
 

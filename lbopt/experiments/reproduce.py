@@ -5,7 +5,16 @@ from __future__ import annotations
 import time
 
 from formulations.status import SolverFacts, Status
+from lbopt.errors import UnknownMethod
 from lbopt.result import Result
+
+#: report sections of each study (``lbopt report`` on a reproduction folder)
+REPORTS = {
+    "oslb": "lbopt.report.figures.loads:reproduction_sections",
+    "vgala": "lbopt.report.figures.association:reproduction_sections",
+    "zou": "lbopt.report.figures.handover:reproduction_sections",
+    "breathing": "lbopt.report.figures.pilot_power:reproduction_sections",
+}
 
 
 def reproduce_paper(
@@ -17,6 +26,14 @@ def reproduce_paper(
     points: tuple[int, ...] | None = None,
     progress=None,
 ) -> Result:
+    """The study of ``paper`` as a :class:`Result` of kind ``reproduction`` (``family`` = the paper)."""
+    result = _reproduce(paper, seeds, study_seed, workers, scheduler, points, progress)
+    result.kind = "reproduction"
+    result.family = paper
+    return result
+
+
+def _reproduce(paper, seeds, study_seed, workers, scheduler, points, progress) -> Result:
     if paper == "vgala":
         return _reproduce_vgala(seeds, study_seed, workers, scheduler, progress)
     if paper == "zou":
@@ -24,7 +41,7 @@ def reproduce_paper(
     if paper == "breathing":
         return _reproduce_breathing(seeds, study_seed, workers, scheduler, progress)
     if paper != "oslb":
-        raise KeyError(f"no reproduction for '{paper}' yet; available: oslb, vgala, zou, breathing")
+        raise UnknownMethod(f"no reproduction for '{paper}' yet; available: oslb, vgala, zou, breathing")
     from lbopt.experiments import oslb_paper as study
 
     t0 = time.perf_counter()

@@ -1,36 +1,13 @@
-"""The one error type for bad input: it names the file, the field, the row and what was expected."""
+"""Instance errors name the file, the field, the row and what was expected (:class:`lbopt.errors.InstanceError`)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 
+from lbopt.errors import InstanceError
 
-class InstanceError(ValueError):
-    """An instance file breaks format 1.
-
-    Parameters
-    ----------
-    file : path of the file (the YAML file or the side table) at fault.
-    field : dotted path of the field (``cells.tx_power_dbm``, ``radio.tiers.pico.pathloss``).
-    message : what is wrong and what was expected.
-    row : 0-based row of a table, when the fault is in one row.
-    """
-
-    def __init__(self, file: str, field: str | None, message: str, row: int | None = None):
-        self.file = str(file)
-        self.field = field
-        self.row = row
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.field:
-            where += f": field '{self.field}'"
-        if self.row is not None:
-            where += f", row {self.row}"
-        return f"{where}: {self.message}"
+__all__ = ["InstanceError", "did_you_mean"]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -192,6 +192,7 @@ def load_instance(path: str | os.PathLike) -> Instance:
         description=doc.description,
         source=doc.source,
         path=path,
+        files=(path, *dict.fromkeys(Path(src.file) for src in sources.values())),
     )
 
 

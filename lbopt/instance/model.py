@@ -46,6 +46,7 @@ class Instance:
     description: str | None = None
     source: str | None = None
     path: Path | None = None
+    files: tuple[Path, ...] = ()  # the instance file and its side tables (an --out may not hold them)
 
     @property
     def n_cells(self) -> int:

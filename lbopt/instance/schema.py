@@ -29,11 +29,11 @@ PATHLOSS_PRESETS: dict[str, tuple[float, float, float]] = {
 }
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class PathLoss(_Strict):
+class PathLoss(StrictModel):
     """Log-distance path loss ``a_db + b_db * log10(max(d, min_distance_m) / 1000)`` in dB."""
 
     a_db: float
@@ -41,7 +41,7 @@ class PathLoss(_Strict):
     min_distance_m: float = Field(default=1.0, gt=0)
 
 
-class TierRadio(_Strict):
+class TierRadio(StrictModel):
     """Radio settings of one tier; cells may override power, gain and PRBs column by column."""
 
     pathloss: str | PathLoss = "3gpp-macro"
@@ -79,14 +79,14 @@ def _default_tiers() -> dict[str, TierRadio]:
     }
 
 
-class Wraparound(_Strict):
+class Wraparound(StrictModel):
     """Periodic layout: the plane is tiled by the translations ``i*t1_m + j*t2_m`` (i, j integers)."""
 
     t1_m: tuple[float, float]
     t2_m: tuple[float, float]
 
 
-class RadioConfig(_Strict):
+class RadioConfig(StrictModel):
     """Radio model settings (see :mod:`lbopt.radio`). Tiers given here replace that tier's defaults."""
 
     tiers: dict[Literal["macro", "micro", "pico", "femto", "small"], TierRadio] = Field(default_factory=_default_tiers)
@@ -111,7 +111,7 @@ class RadioConfig(_Strict):
         return {**_default_tiers(), **tiers}
 
 
-class HandoverConfig(_Strict):
+class HandoverConfig(StrictModel):
     """A3 event settings: ``M_j + O_ij > M_i + hysteresis_db`` with ``cio_min_db <= O_ij <= cio_max_db``."""
 
     hysteresis_db: float = Field(default=2.0, ge=0)
@@ -125,55 +125,90 @@ class HandoverConfig(_Strict):
         return self
 
 
-class OslbParams(_Strict):
-    beta: float = Field(default=0.8, gt=0, le=1)
-    target: Literal["equal-prb", "equal-utilisation"] = "equal-prb"
+def param(default, unit: str = "", description: str = "", **constraints):
+    """A method parameter: its default, unit, meaning and range (``ge``, ``gt``, ``le``, ``lt``), in one place.
+
+    The same field serves the instance file's ``methods`` section, the command-line flag that overrides it
+    (:mod:`lbopt.methods` generates the flags from these models) and ``lbopt methods``.
+    """
+    return Field(default=default, description=description, json_schema_extra={"unit": unit}, **constraints)
 
 
-class VgalaParams(_Strict):
-    kappa: float = Field(default=4.0, ge=0)
-    epsilon: float = Field(default=1e-3, gt=0, lt=1)
-    theta: float | None = Field(default=None, ge=0, le=1)
+class OslbParams(StrictModel):
+    """OSLB (Jia et al. 2014) and its chain baseline: the balance target of the flow plan."""
+
+    beta: float = param(0.8, "", "share of the edge users' PRBs that may move (eq. 10 arc capacities)", gt=0, le=1)
+    target: Literal["equal-prb", "equal-utilisation"] = param(
+        "equal-prb", "", "balance target per component: equal PRBs (the paper) or equal utilisation"
+    )
 
 
-class ZouParams(_Strict):
+class MlbParams(StrictModel):
+    """The MLB baseline: load-based CIO stepping (``lbopt.oslb.mlb``)."""
+
+    periods: int = param(10, "", "balancing periods", ge=1)
+    load_gap: float = param(0.1, "", "load difference of a macro pair that triggers a CIO step", ge=0)
+    step_db: float = param(1.0, "dB", "CIO step per period", gt=0)
+
+
+class AssociationParams(StrictModel):
+    """What every association program of the vGALA family shares: the load headroom."""
+
+    epsilon: float = param(1e-3, "", "load headroom: every cell load stays below 1 - epsilon", gt=0, lt=1)
+
+
+class VgalaParams(AssociationParams):
+    """vGALA (Han & Ansari) and the association programs that share its constants (``methods.vgala``)."""
+
+    kappa: float = param(4.0, "", "weight of latency against on-grid power in psi (eq. 11)", ge=0)
+    theta: float | None = param(
+        None, "", "share of green energy usable (cells.theta overrides; 0.8 when neither is given)", ge=0, le=1
+    )
+
+
+class ZouParams(StrictModel):
     """Handover Algorithms 1–3 and the greedy CIO scheme of Zou et al. (``lbopt.stability.handover``)."""
 
-    threshold: float = Field(default=0.5, gt=0)
-    accommodation: float = Field(default=0.25, gt=0)
-    steps: int = Field(default=50, ge=1)
-    greedy_gain_db: float = Field(default=5.0, gt=0)
-    execution: Literal["direct", "a3"] = "direct"
+    threshold: float = param(0.5, "", "overload threshold rho_th: cells above it hand users over", gt=0)
+    accommodation: float = param(0.25, "", "load-transfer accommodation c of the receiver budgets", gt=0)
+    steps: int = param(50, "", "simulation steps k_th", ge=1)
+    greedy_gain_db: float = param(5.0, "dB", "greedy scheme: offset change per unit of load difference", gt=0)
+    execution: Literal["direct", "a3"] = param(
+        "direct", "", "Algorithms 1-3: hand over the selected users (direct) or let A3 execute the new offsets (a3)"
+    )
 
 
-class BreathingParams(_Strict):
+class BreathingParams(StrictModel):
     """BDBA / BFDBA / the pilot-power LP (``lbopt.breathing``); every default is ours (the paper's numbers are lost)."""
 
-    max_users: float = Field(default=100.0, gt=0)  # M_max of the user-count busy-degree
-    delta_db: float = Field(default=1.0, gt=0)  # δ of the central difference
-    alpha: float = Field(default=1.0, gt=0, le=1)  # smoothing of eq. 18
-    # BFDBA's constant (1/dB); 0.01 from a sweep (1e-3 … 0.1) on drops not used in the reported study
-    gamma: float = Field(default=0.01, gt=0)
-    regularisation: float = Field(default=0.1, ge=0)  # BDBA's Tikhonov ρ (0: the plain pseudo-inverse)
-    target: Literal["global", "neighbourhood"] = "global"
-    sample: int | None = Field(default=None, ge=1)  # S records per antenna (Remark 4.1); all when None
-    over_busy: float = Field(default=0.8, gt=0)  # busy-degree at or above which an antenna is over-busy
-    coverage_dbm: float = -85.0  # s_th: a record is covered when some antenna is received at or above it
-    coverage_min: float = Field(default=0.95, ge=0, le=1)  # C_min
-    power_step_db: float = Field(default=0.5, gt=0)  # ε of the greedy minimum-power procedure
-    penalty: float = Field(default=1e-3, ge=0)  # λ of the soft pilot-power LP
+    max_users: float = param(100.0, "users", "M_max of the user-count busy-degree (cells.max_users overrides)", gt=0)
+    delta_db: float = param(1.0, "dB", "delta of the central difference of the Jacobian", gt=0)
+    alpha: float = param(1.0, "", "smoothing of the power step (eq. 18)", gt=0, le=1)
+    # 0.01 from a sweep (1e-3 … 0.1) on drops not used in the reported study
+    gamma: float = param(0.01, "1/dB", "BFDBA's constant step gamma", gt=0)
+    regularisation: float = param(0.1, "", "BDBA's Tikhonov rho (0: the plain pseudo-inverse)", ge=0)
+    busy_target: Literal["global", "neighbourhood"] = param(
+        "global", "", "busy-degree target b*: the global mean or each antenna's neighbourhood mean"
+    )
+    sample: int | None = param(None, "records", "MR records sampled per antenna (Remark 4.1); all when unset", ge=1)
+    over_busy: float = param(0.8, "", "busy-degree at or above which an antenna is over-busy", gt=0)
+    coverage_dbm: float = param(-85.0, "dBm", "s_th: a record is covered when some antenna is received above it")
+    coverage_min: float = param(0.95, "", "C_min: least covered share of every neighbourhood", ge=0, le=1)
+    power_step_db: float = param(0.5, "dB", "epsilon of the greedy minimum-power procedure", gt=0)
+    penalty: float = param(1e-3, "", "lambda of the soft pilot-power LP", ge=0)
 
 
-class MethodsConfig(_Strict):
+class MethodsConfig(StrictModel):
     """Per-method parameters; command-line flags override them."""
 
     oslb: OslbParams = Field(default_factory=OslbParams)
+    mlb: MlbParams = Field(default_factory=MlbParams)
     vgala: VgalaParams = Field(default_factory=VgalaParams)
     zou: ZouParams = Field(default_factory=ZouParams)
     breathing: BreathingParams = Field(default_factory=BreathingParams)
 
 
-class Document(_Strict):
+class Document(StrictModel):
     """The scalar part of an instance document (tables are read separately)."""
 
     lbopt: int

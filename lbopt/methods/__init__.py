@@ -1,29 +1,50 @@
-"""The method registry: name → implementation, what it needs, and one `solve` verb for all of them.
+"""The method registry: every method and family described once (:mod:`lbopt.methods.spec`), and one ``solve``.
 
-Implementations are imported on first use (a registry instead of if-chains, as cvxpy's ``CANON_METHODS``).
+Implementations are imported on first use (a registry instead of if-chains, as cvxpy's ``CANON_METHODS``). A new
+method is its module plus a :class:`MethodSpec` given to :func:`register`: ``solve``, ``compare``, the report, the
+command-line flags and ``lbopt methods`` follow from the spec.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from lbopt.instance.model import Instance
-from lbopt.result import Result
+from formulations.errors import SolverError, SolverNotInstalled, UnsupportedData
+from lbopt.breathing.params import BreathingMethodParams
+from lbopt.errors import InvalidParameter, MissingInput, SolverFailure, SolverUnavailable, UnknownMethod
+from lbopt.instance.errors import did_you_mean
+from lbopt.methods.spec import Family, MethodSpec, ParamInfo, param_info
+from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
+from lbopt.stability.params import ZouParams
+from lbopt.vgala.params import (
+    AssociationParams,
+    LaParams,
+    UagParams,
+    VgalaIterationParams,
+    VgalaOptParams,
+    VgalaParams,
+)
 
+if TYPE_CHECKING:
+    from lbopt.instance.model import Instance
+    from lbopt.result import Result
 
-@dataclass(frozen=True)
-class MethodSpec:
-    name: str
-    target: str  # "module:function"
-    needs: tuple[str, ...]
-    summary: str
-
-    def load(self) -> Callable[..., Result]:
-        module, func = self.target.split(":")
-        return getattr(importlib.import_module(module), func)
-
+__all__ = [
+    "FAMILIES",
+    "METHODS",
+    "REQUIREMENTS",
+    "Family",
+    "MethodSpec",
+    "ParamInfo",
+    "all_params",
+    "get_method",
+    "missing_requirements",
+    "param_info",
+    "register",
+    "solve",
+]
 
 #: What a method can need from an instance, and how to tell whether the instance has it.
 REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
@@ -52,132 +73,267 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
     ),
 }
 
+_LOADS_TABLE = "lbopt.oslb.comparison:loads_table"
+_LOADS_REPORT = "lbopt.report.figures.loads:comparison_sections"
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in [
+        Family(
+            "cell-load",
+            "PRB transfers between cells planned as a flow (OSLB, its chain baseline) or stepped by offsets (MLB)",
+            comparison="loads",
+            compare_table=_LOADS_TABLE,
+            report="lbopt.report.figures.loads:method_sections",
+            compare_report=_LOADS_REPORT,
+        ),
+        Family(
+            "handover",
+            "handover schemes simulated step by step (Zou et al. Algorithms 1-3, the greedy CIO scheme)",
+            comparison="loads",
+            compare_table=_LOADS_TABLE,
+            report="lbopt.report.figures.handover:method_sections",
+            compare_report=_LOADS_REPORT,
+        ),
+        Family(
+            "baseline",
+            "reference associations: no balancing, strongest RSRP",
+            comparison="loads",
+            compare_table=_LOADS_TABLE,
+            report="lbopt.report.figures.loads:method_sections",
+            compare_report=_LOADS_REPORT,
+        ),
+        Family(
+            "association",
+            "flow-level user association over a location grid (vGALA, LA, GA, UAG, max-rate, CRE)",
+            comparison="association",
+            compare_table="lbopt.vgala.comparison:association_table",
+            report="lbopt.report.figures.association:method_sections",
+            compare_report="lbopt.report.figures.association:comparison_sections",
+        ),
+        Family(
+            "pilot-power",
+            "pilot (CPICH) powers from measurement reports (BDBA, BFDBA, the pilot-power LP)",
+            comparison="pilot-power",
+            compare_table="lbopt.breathing.comparison:pilot_power_table",
+            report="lbopt.report.figures.pilot_power:method_sections",
+            compare_report="lbopt.report.figures.pilot_power:comparison_sections",
+        ),
+    ]
+}
+
+_ZOU = {
+    "alg1": "Zou et al. Algorithm 1: users ranked by |rho_ui - rho_uj|, receiver budgets, CIO LP",
+    "alg2": "Zou et al. Algorithm 2: users ranked by their load in the current cell",
+    "alg3": "Zou et al. Algorithm 3: users ranked by their load in the target cell",
+    "greedy": "greedy CIO scheme of Zou et al. Fig. 5: offsets follow load differences",
+}
+_BREATHING = {
+    "bdba": "Breathing BDBA: pilot powers by the (Tikhonov-regularised) minimum-norm solution of J dp = b* - b",
+    "bfdba": "Breathing BFDBA: the diagonal (Jacobi) variant with the constant gamma",
+    "power-lp": "pilot powers as an LP: least |dp|_1 with J dp = b* - b within [p_min(t), p_max] (HiGHS)",
+}
+_ASSOC = ("vgala-input",)
+_ENERGY = ("vgala-input", "energy")
+
 METHODS: dict[str, MethodSpec] = {
     spec.name: spec
     for spec in [
         MethodSpec(
-            "none", "lbopt.methods.baselines:run_none", ("cell-loads",), "no balancing: the current association"
-        ),
-        MethodSpec(
-            "oslb",
-            "lbopt.oslb.method:run_oslb",
-            ("oslb-input",),
-            "OSLB: min-cost flow plan of PRB handovers (Jia et al. 2014, eq. 10)",
-        ),
-        MethodSpec(
-            "chain",
-            "lbopt.oslb.method:run_chain",
-            ("oslb-input",),
-            "Case 3 of Jia et al.: cells numbered along a path, row formula (feasible, not optimal)",
-        ),
-        MethodSpec(
-            "mlb",
-            "lbopt.oslb.mlb:run_mlb",
-            ("users", "geometry"),
-            "MLB baseline: load-based CIO stepping (Kwan et al. in spirit; the rule is stated in the result)",
-        ),
-        MethodSpec(
-            "vgala",
-            "lbopt.vgala.method:run_vgala",
-            ("vgala-input", "energy"),
-            "vGALA iteration (Han & Ansari §IV), certified by its Frank-Wolfe gap",
-        ),
-        MethodSpec(
-            "vgala-opt",
-            "lbopt.vgala.method:run_vgala_opt",
-            ("vgala-input", "energy"),
-            "vGALA objective psi to a certified optimum (gap <= 1e-6)",
-        ),
-        MethodSpec("la", "lbopt.vgala.method:run_la", ("vgala-input",), "latency-aware association (kappa = 0)"),
-        MethodSpec(
-            "ga",
-            "lbopt.vgala.method:run_ga",
-            ("vgala-input", "energy"),
-            "green-energy-aware: least on-grid power, then least latency",
-        ),
-        MethodSpec(
-            "uag",
-            "lbopt.vgala.method:run_uag",
-            ("vgala-input",),
-            "user association with a named performance function f(rho)",
-        ),
-        MethodSpec(
-            "max-rate", "lbopt.vgala.method:run_max_rate", ("vgala-input",), "every location on its fastest cell"
-        ),
-        MethodSpec(
-            "cre-la",
-            "lbopt.vgala.cre:run_cre_la",
-            ("vgala-input",),
-            "CRE: small-cell rate bias searched for the least latency indicator",
-        ),
-        MethodSpec(
-            "cre-ga",
-            "lbopt.vgala.cre:run_cre_ga",
-            ("vgala-input", "energy"),
-            "CRE: small-cell rate bias searched for the least on-grid power",
-        ),
-        MethodSpec(
-            "cre-lg",
-            "lbopt.vgala.cre:run_cre_lg",
-            ("vgala-input", "energy"),
-            "CRE: small-cell rate bias searched for the least psi",
-        ),
-        *(
-            MethodSpec(f"zou-{alg}", f"lbopt.stability.method:run_{alg}", ("users", "geometry"), summary)
-            for alg, summary in (
-                ("alg1", "Zou et al. Algorithm 1: users ranked by |rho_ui - rho_uj|, receiver budgets, CIO LP"),
-                ("alg2", "Zou et al. Algorithm 2: users ranked by their load in the current cell"),
-                ("alg3", "Zou et al. Algorithm 3: users ranked by their load in the target cell"),
-                ("greedy", "greedy CIO scheme of Zou et al. Fig. 5: offsets follow load differences"),
-            )
-        ),
-        MethodSpec(
-            "bdba",
-            "lbopt.breathing.method:run_bdba",
-            ("mr-input",),
-            "Breathing BDBA: pilot powers by the minimum-norm solution of J dp = b* - b (MR Jacobian)",
-        ),
-        MethodSpec(
-            "bfdba",
-            "lbopt.breathing.method:run_bfdba",
-            ("mr-input",),
-            "Breathing BFDBA: the diagonal (Jacobi) variant with the constant gamma",
-        ),
-        MethodSpec(
-            "power-lp",
-            "lbopt.breathing.method:run_power_lp",
-            ("mr-input",),
-            "pilot powers as an LP: least |dp|_1 with J dp = b* - b within [p_min(t), p_max] (HiGHS)",
+            "none",
+            "lbopt.methods.baselines:run_none",
+            "baseline",
+            "no balancing: the current association",
+            needs=("cell-loads",),
+            progress="users",
         ),
         MethodSpec(
             "max-rsrp",
             "lbopt.methods.baselines:run_max_rsrp",
-            ("users", "geometry"),
+            "baseline",
             "every user on the cell of strongest RSRP + bias (cells.bias_db)",
+            needs=("users", "geometry"),
+            progress="users",
+        ),
+        MethodSpec(
+            "oslb",
+            "lbopt.oslb.method:run_oslb",
+            "cell-load",
+            "OSLB: min-cost flow plan of PRB handovers (Jia et al. 2014, eq. 10)",
+            OslbMethodParams,
+            "oslb",
+            ("oslb-input",),
+        ),
+        MethodSpec(
+            "chain",
+            "lbopt.oslb.method:run_chain",
+            "cell-load",
+            "Case 3 of Jia et al.: cells numbered along a path, row formula (feasible, not optimal)",
+            ChainMethodParams,
+            "oslb",
+            ("oslb-input",),
+        ),
+        MethodSpec(
+            "mlb",
+            "lbopt.oslb.mlb:run_mlb",
+            "cell-load",
+            "MLB baseline: load-based CIO stepping (Kwan et al. in spirit; the rule is stated in the result)",
+            MlbParams,
+            "mlb",
+            ("users", "geometry"),
+        ),
+        MethodSpec(
+            "vgala",
+            "lbopt.vgala.method:run_vgala",
+            "association",
+            "vGALA iteration (Han & Ansari §IV), certified by its Frank-Wolfe gap",
+            VgalaIterationParams,
+            "vgala",
+            _ENERGY,
+        ),
+        MethodSpec(
+            "vgala-opt",
+            "lbopt.vgala.method:run_vgala_opt",
+            "association",
+            "vGALA objective psi to a certified optimum (gap <= 1e-6)",
+            VgalaOptParams,
+            "vgala",
+            _ENERGY,
+        ),
+        MethodSpec(
+            "la",
+            "lbopt.vgala.method:run_la",
+            "association",
+            "latency-aware association (kappa = 0)",
+            LaParams,
+            "vgala",
+            _ASSOC,
+        ),
+        MethodSpec(
+            "ga",
+            "lbopt.vgala.method:run_ga",
+            "association",
+            "green-energy-aware: least on-grid power, then least latency",
+            AssociationParams,
+            "vgala",
+            _ENERGY,
+        ),
+        MethodSpec(
+            "uag",
+            "lbopt.vgala.method:run_uag",
+            "association",
+            "user association with a named performance function f(rho)",
+            UagParams,
+            "vgala",
+            _ASSOC,
+        ),
+        MethodSpec(
+            "max-rate",
+            "lbopt.vgala.method:run_max_rate",
+            "association",
+            "every location on its fastest cell",
+            AssociationParams,
+            "vgala",
+            _ASSOC,
+        ),
+        *(
+            MethodSpec(f"cre-{c}", f"lbopt.vgala.cre:run_cre_{c}", "association", summary, VgalaParams, "vgala", needs)
+            for c, summary, needs in (
+                ("la", "CRE: small-cell rate bias searched for the least latency indicator", _ASSOC),
+                ("ga", "CRE: small-cell rate bias searched for the least on-grid power", _ENERGY),
+                ("lg", "CRE: small-cell rate bias searched for the least psi", _ENERGY),
+            )
+        ),
+        *(
+            MethodSpec(
+                f"zou-{a}", f"lbopt.stability.method:run_{a}", "handover", s, ZouParams, "zou", ("users", "geometry")
+            )
+            for a, s in _ZOU.items()
+        ),
+        *(
+            MethodSpec(
+                name,
+                f"lbopt.breathing.method:run_{name.replace('-', '_')}",
+                "pilot-power",
+                summary,
+                BreathingMethodParams,
+                "breathing",
+                ("mr-input",),
+            )
+            for name, summary in _BREATHING.items()
         ),
     ]
 }
 
 
+def register(spec: MethodSpec, family: Family | None = None) -> None:
+    """Add a method (and its family, if new) to the registry; ``solve``, ``compare``, the report and the CLI
+    flags pick it up with no other edit."""
+    if family is not None:
+        FAMILIES[family.name] = family
+    if spec.family not in FAMILIES:
+        raise InvalidParameter(f"method '{spec.name}': unknown family '{spec.family}'; register the family too")
+    METHODS[spec.name] = spec
+
+
+def get_method(name: str) -> MethodSpec:
+    """The spec of ``name``; :class:`UnknownMethod` with a suggestion otherwise."""
+    if name not in METHODS:
+        raise UnknownMethod(f"unknown method '{name}'{did_you_mean(name, METHODS)}; available: {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def all_params() -> dict[str, tuple[ParamInfo, list[str]]]:
+    """Every parameter name of every method, with the methods that take it (for the command-line flags).
+
+    A name means one thing across methods (tested); only ``engine`` has each method's own choices, merged here.
+    """
+    out: dict[str, tuple[ParamInfo, list[str]]] = {}
+    for spec in METHODS.values():
+        for p in param_info(spec.params):
+            first, names = out.setdefault(p.name, (p, []))
+            names.append(spec.name)
+            if p.choices != first.choices:
+                merged = tuple(dict.fromkeys((*first.choices, *p.choices)))
+                out[p.name] = (replace(first, choices=merged, range=" | ".join(merged)), names)
+    return out
+
+
 def missing_requirements(instance: Instance, method: str) -> list[str]:
     """Human-readable list of what ``instance`` lacks for ``method`` (empty: it can run)."""
-    return [REQUIREMENTS[n][0] for n in METHODS[method].needs if not REQUIREMENTS[n][1](instance)]
+    return [REQUIREMENTS[n][0] for n in get_method(method).needs if not REQUIREMENTS[n][1](instance)]
 
 
-def solve(instance: Instance, method: str, **params) -> Result:
-    """Run ``method`` on ``instance``; ``params`` override the instance's ``methods`` settings."""
-    if method not in METHODS:
-        from lbopt.instance.errors import did_you_mean
+def resolve_params(instance: Instance, method: str, **given: Any):
+    """The validated parameter model of ``method``: the instance's ``methods`` section overridden by ``given``."""
+    spec = get_method(method)
+    section = getattr(instance.methods, spec.section).model_dump() if spec.section else {}
+    return spec.resolve(section, {k: v for k, v in given.items() if v is not None})
 
-        raise KeyError(f"unknown method '{method}'{did_you_mean(method, METHODS)}; available: {sorted(METHODS)}")
+
+def solve(instance: Instance, method: str, progress: Callable[[int], None] | None = None, **params: Any) -> Result:
+    """Run ``method`` on ``instance``; ``params`` override the instance's ``methods`` settings.
+
+    Raises
+    ------
+    UnknownMethod, MissingInput, InvalidParameter, SolverUnavailable, SolverFailure
+        (all :class:`lbopt.LbOptError`) for what the user can fix.
+    """
+    spec = get_method(method)
     missing = missing_requirements(instance, method)
     if missing:
-        raise ValueError(f"method '{method}' cannot run on instance '{instance.name}': it needs {', '.join(missing)}")
-    func = METHODS[method].load()
-    import inspect
-
-    accepted = inspect.signature(func).parameters
-    unknown = [k for k in params if k not in accepted]
-    if unknown:
-        raise ValueError(f"method '{method}' does not take {', '.join('--' + k for k in unknown)}")
-    return func(instance, **params)
+        raise MissingInput(f"method '{method}' cannot run on instance '{instance.name}': it needs {', '.join(missing)}")
+    resolved = resolve_params(instance, method, **params)
+    func = spec.load()
+    try:
+        result = func(instance, progress=progress, **resolved.model_dump())
+    except SolverNotInstalled as exc:
+        raise SolverUnavailable(f"method '{method}': {exc}") from exc
+    except UnsupportedData as exc:
+        raise InvalidParameter(f"method '{method}': {exc}") from exc
+    except SolverError as exc:
+        raise SolverFailure(f"method '{method}': {exc}") from exc
+    result.family = spec.family
+    result.parameters = resolved.model_dump()
+    result.instance_summary = instance.summary()
+    return result

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formulations.min_cost_flow import FlowProblem, FlowSolution, solve_min_cost_flow
+from lbopt.errors import MissingInput
 from lbopt.graph import components, neighbour_pairs
 from lbopt.instance.model import Instance
 from lbopt.oslb.targets import Target, balance_targets
@@ -108,7 +109,7 @@ def plan_cell_level(
     beta = params.beta if beta is None else beta
     if demand is None:
         if "prb_demand" not in instance.cells:
-            raise ValueError("cell-level OSLB needs cells.prb_demand (or users with a radio model)")
+            raise MissingInput("cell-level OSLB needs cells.prb_demand (or users with a radio model)")
         demand = instance.cells["prb_demand"].to_numpy(float)
     capacity = instance.prb_capacity()
     a, b, links = neighbour_pairs(instance)

@@ -11,6 +11,7 @@ move), loads before/after as utilisation ``P_i / C_i``.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ import pandas as pd
 
 from formulations.min_cost_flow import highs_model
 from formulations.status import SolverFacts, Status
+from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
 from lbopt.oslb.cell_level import CellPlan, plan_cell_level
@@ -77,22 +79,24 @@ def plan_metrics(plan: CellPlan) -> dict[str, float]:
     return metrics
 
 
-def export_model(plan: CellPlan, path: str | Path) -> Path:
-    """Write the balanced flow LP (eq. 10 with virtual source and sink) as MPS or LP, by the file's suffix."""
-    path = Path(path)
-    if path.suffix.lower() not in (".mps", ".lp"):
-        raise ValueError(f"--export wants a .mps or .lp file, got '{path.name}'")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    highs_model(plan.problem).writeModel(str(path))
-    return path
+def export_model(plan: CellPlan, name: str) -> bytes:
+    """The balanced flow LP (eq. 10 with virtual source and sink) as MPS or LP text, by the suffix of ``name``."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".mps", ".lp"):
+        raise InvalidParameter(f"--export wants a .mps or .lp file name, got '{Path(name).name}'")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"model{suffix}"
+        highs_model(plan.problem).writeModel(str(path))
+        return path.read_bytes()
 
 
 def run_chain(
     instance: Instance,
     progress: Callable[[int], None] | None = None,
-    target: Target | None = None,
-    beta: float | None = None,
-    level: str = "auto",
+    *,
+    target: Target | None,
+    beta: float | None,
+    level: str,
 ) -> Result:
     """The paper's Case 3 baseline (:mod:`lbopt.oslb.chain`); at user level executed like OSLB's plan."""
     if level == "auto":
@@ -120,6 +124,7 @@ def run_chain(
     metrics = plan_metrics(plan)
     metrics["capacity_violation_prb"] = float(violation.sum())
     metrics["optimum_cost"] = optimum
+    metrics["handover_volume_prb"] = float(p.cost @ flow)
     return Result(
         instance=instance.name,
         method="chain",
@@ -136,28 +141,32 @@ def run_chain(
 def run_oslb(
     instance: Instance,
     progress: Callable[[int], None] | None = None,
-    engine: str = "auto",
-    target: Target | None = None,
-    beta: float | None = None,
-    integral: bool = False,
-    export: str | None = None,
-    level: str = "auto",
-    plan: str = "global",
-    arc_capacity: str = "edge",
+    *,
+    engine: str,
+    target: Target | None,
+    beta: float | None,
+    integral: bool,
+    export: str | None,
+    level: str,
+    plan: str,
+    arc_capacity: str,
 ) -> Result:
-    """OSLB on a cell-level or user-level instance (see the module docstring)."""
+    """OSLB on a cell-level or user-level instance (see the module docstring); parameters:
+    :class:`lbopt.oslb.params.OslbMethodParams`."""
     if level == "auto":
         level = "cell" if "prb_demand" in instance.cells else "user"
     if level == "user":
         if export:
-            raise ValueError("--export writes the cell-level model; use it with --level cell")
+            raise InvalidParameter("--export writes the cell-level model; use it with --level cell")
         from lbopt.oslb.report import user_level_result
 
-        return user_level_result(
+        result = user_level_result(
             instance, target=target, beta=beta, integral=integral, engine=engine, plan=plan, arc_capacity=arc_capacity
         )
+        result.metrics["reference_volume_prb"] = result.metrics["global_optimum_prb"]
+        return result
     if level != "cell":
-        raise ValueError(f"unknown level '{level}'; expected auto, cell or user")
+        raise InvalidParameter(f"unknown level '{level}'; expected auto, cell or user")
     t0 = time.perf_counter()
     plan = plan_cell_level(instance, target=target, beta=beta, integral=integral, engine=engine)
     extra: dict = {
@@ -165,8 +174,10 @@ def run_oslb(
         "target": target or instance.methods.oslb.target,
         "integral": integral,
     }
+    files = {}
     if export:
-        extra["exported_model"] = str(export_model(plan, export))
+        files[Path(export).name] = export_model(plan, export)
+        extra["exported_model"] = Path(export).name
     sol = plan.solution
     sol.facts.extra["total_time_s"] = time.perf_counter() - t0
     if sol.unmet > 0:
@@ -181,7 +192,8 @@ def run_oslb(
         objective=sol.objective,
         solver=sol.facts,
         cells=cells_table(instance, plan),
-        metrics=plan_metrics(plan),
+        metrics={**plan_metrics(plan), "handover_volume_prb": sol.objective, "reference_volume_prb": sol.objective},
         tables={"flows": flows_table(instance, plan)},
         extra=extra,
+        files=files,
     )

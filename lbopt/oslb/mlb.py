@@ -33,11 +33,12 @@ from lbopt.result import Result
 def run_mlb(
     instance: Instance,
     progress: Callable[[int], None] | None = None,
-    periods: int = 10,
-    threshold: float = 0.1,
-    step_db: float = 1.0,
+    *,
+    periods: int,
+    load_gap: float,
+    step_db: float,
 ) -> Result:
-    """Run the MLB rule of the module docstring for ``periods`` periods."""
+    """Run the MLB rule of the module docstring for ``periods`` periods (:class:`lbopt.instance.schema.MlbParams`)."""
     t0 = time.perf_counter()
     ho = instance.handover
     groups, serving, rsrp, prb = user_state(instance)
@@ -62,7 +63,7 @@ def run_mlb(
     for period in range(periods):
         loads = group_loads(serving)
         diff = loads[ga] - loads[gb]
-        offsets = np.clip(offsets + step_db * ((diff > threshold).astype(float) - (diff < -threshold)), lo, hi)
+        offsets = np.clip(offsets + step_db * ((diff > load_gap).astype(float) - (diff < -load_gap)), lo, hi)
         cio = np.zeros((rsrp.shape[1], rsrp.shape[1]))
         cio[ha, hb] = offsets
         cio[hb, ha] = -offsets
@@ -118,8 +119,8 @@ def run_mlb(
         },
         extra={
             "rule": (
-                f"every period, per macro-macro pair: O_ij += {step_db:g} dB if L_i - L_j > {threshold:g}, "
-                f"-= if L_j - L_i > {threshold:g}, within [{lo:g}, {hi:g}] dB; then A3 with Hys "
+                f"every period, per macro-macro pair: O_ij += {step_db:g} dB if L_i - L_j > {load_gap:g}, "
+                f"-= if L_j - L_i > {load_gap:g}, within [{lo:g}, {hi:g}] dB; then A3 with Hys "
                 f"{ho.hysteresis_db:g} dB for macro users towards macro cells"
             )
         },

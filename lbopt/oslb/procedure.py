@@ -41,6 +41,7 @@ import scipy.sparse as sp
 
 from formulations.cio_lp import CioProblem, CioSolution, solve_cio_lp
 from formulations.min_cost_flow import FlowProblem, FlowSolution, solve_min_cost_flow
+from lbopt.errors import InvalidParameter
 from lbopt.graph import neighbour_pairs
 from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
@@ -349,7 +350,7 @@ def run_user_level(
     elif arc_capacity == "share":
         cap_ab, cap_ba = beta * demand[ga], beta * demand[gb]
     else:
-        raise ValueError(f"unknown arc_capacity '{arc_capacity}'; expected edge or share")
+        raise InvalidParameter(f"unknown arc_capacity '{arc_capacity}'; expected edge or share")
     problem, targets, _ = flow_problem(demand, capacity, ga, gb, cap_ab, cap_ba, np.ones(len(ga)), target, integral)
     solution = solve_min_cost_flow(problem, choose_engine(engine, problem))
     k = len(ga)
@@ -364,7 +365,7 @@ def run_user_level(
 
         net = chain_plan(demand, capacity, ga, gb, target)
     else:
-        raise ValueError(f"unknown plan '{plan}'; expected global, distributed or chain")
+        raise InvalidParameter(f"unknown plan '{plan}'; expected global, distributed or chain")
     amounts: dict[tuple[int, int], float] = {}
     for p, q, y in zip(ga, gb, net, strict=True):
         whole = np.floor(abs(y) + FLOOR_TOL)

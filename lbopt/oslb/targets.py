@@ -18,6 +18,8 @@ from typing import Literal
 
 import numpy as np
 
+from lbopt.errors import InvalidParameter, MissingInput
+
 Target = Literal["equal-prb", "equal-utilisation"]
 
 
@@ -39,16 +41,16 @@ def balance_targets(
     elif target == "equal-utilisation":
         cap_total = np.bincount(component, capacity, n_comp)
         if np.any(cap_total[component] <= 0):
-            raise ValueError("equal-utilisation needs a positive capacity in every component")
+            raise MissingInput("equal-utilisation needs a positive capacity in every component")
         share = capacity / cap_total[component]
     else:
-        raise ValueError(f"unknown target '{target}'; expected equal-prb or equal-utilisation")
+        raise InvalidParameter(f"unknown target '{target}'; expected equal-prb or equal-utilisation")
     targets = share * total[component]
     if not integral:
         return targets
     if np.any(np.abs(demand - np.round(demand)) > 1e-9):
         bad = int(np.flatnonzero(np.abs(demand - np.round(demand)) > 1e-9)[0])
-        raise ValueError(f"integral targets need integer PRB demands (cell {bad} has {demand[bad]:g})")
+        raise InvalidParameter(f"integral targets need integer PRB demands (cell {bad} has {demand[bad]:g})")
     return largest_remainder(targets, component, np.round(total).astype(np.int64))
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lbopt.errors import InvalidParameter
 from lbopt.instance.errors import InstanceError
 from lbopt.instance.model import Instance
 from lbopt.instance.schema import RadioConfig
@@ -313,7 +314,7 @@ def evaluate_users(
     n_users = len(xy)
     if candidates is not None:
         if radio.wraparound is not None:
-            raise ValueError("nearest-cell pruning does not support wrap-around layouts; use candidates=None")
+            raise InvalidParameter("nearest-cell pruning does not support wrap-around layouts; use candidates=None")
         from scipy.spatial import cKDTree
 
         k = min(int(candidates), cells.n)

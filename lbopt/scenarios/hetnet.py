@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
 from lbopt.radio.model import evaluate_users
 from lbopt.scenarios.hexgrid import hex_grid
@@ -37,7 +38,7 @@ def _place_picos(
         d = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
         if count < 2 or d[np.triu_indices(count, 1)].min() >= min_sep_m:
             return pts
-    raise RuntimeError("could not place picocells apart; lower min_sep_m")
+    raise InvalidParameter("could not place picocells apart; lower min_sep_m")
 
 
 def hetnet(*args, **kwargs) -> Instance:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
 from lbopt.instance.schema import RadioConfig, Wraparound
 from lbopt.radio.geometry import hex_axial_spiral, hex_lattice_xy, hex_wraparound_vectors, periodic_images
@@ -23,7 +24,7 @@ def hex_cells(
 ) -> pd.DataFrame:
     """Macro cells on a hexagonal lattice, centre first then ring by ring."""
     if (rings is None) == (n_cells is None):
-        raise ValueError("give exactly one of rings or n_cells")
+        raise InvalidParameter("give exactly one of rings or n_cells")
     if rings is None:
         rings = rings_for(int(n_cells))
     xy = hex_lattice_xy(hex_axial_spiral(int(rings)), isd_m)
@@ -72,7 +73,7 @@ def hex_grid(
     if wraparound:
         full = 3 * rings_for(len(cells)) * (rings_for(len(cells)) + 1) + 1
         if len(cells) != full:
-            raise ValueError("wrap-around needs complete rings (n_cells = 1, 7, 19, 37, 61, ...)")
+            raise InvalidParameter("wrap-around needs complete rings (n_cells = 1, 7, 19, 37, 61, ...)")
         t1, t2 = hex_wraparound_vectors(rings_for(len(cells)), isd_m)
         radio = RadioConfig(wraparound=Wraparound(t1_m=tuple(t1), t2_m=tuple(t2)))
         wrap = (t1, t2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lbopt.errors import InvalidParameter
 from lbopt.radio.geometry import sample_in_hexagon
 
 
@@ -75,7 +76,7 @@ def drop_in_cells(
             homes.append(np.full(len(mine), i))
             need[i] -= len(mine)
     if need.sum():
-        raise RuntimeError("could not place every user; a cell's region is too small for rejection sampling")
+        raise InvalidParameter("could not place every user; a cell's region is too small for rejection sampling")
     xy = np.vstack(parts) if parts else np.empty((0, 2))
     home = np.concatenate(homes) if homes else np.empty(0, int)
     order = np.argsort(home, kind="stable")

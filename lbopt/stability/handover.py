@@ -55,43 +55,27 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import ConfigDict, Field
 
 from formulations.cio_lp import CioProblem, solve_cio_lp
+from lbopt.instance.schema import ZouParams
 from lbopt.radio.handover import link_requirements
 from lbopt.stability.nonconservative import bound
 
 Algorithm = Literal["alg1", "alg2", "alg3", "greedy"]
-ALGORITHMS: tuple[str, ...] = ("alg1", "alg2", "alg3", "greedy")
 
 
-@dataclass(frozen=True)
-class HandoverSetting:
-    """Parameters of one run (defaults: the paper's 200-user case of Table I where it gives them)."""
+class HandoverSetting(ZouParams):
+    """Parameters of one run: ``methods.zou`` (defaults: the paper's 200-user case of Table I where it gives
+    them), the algorithm, and the instance's A3 settings."""
+
+    model_config = ConfigDict(frozen=True)
 
     algorithm: Algorithm = "alg1"
-    threshold: float = 0.5  # ρ_th
-    accommodation: float = 0.25  # c
-    steps: int = 50  # k_th
-    hysteresis_db: float = 2.0
-    cio_min_db: float = -6.0
-    cio_max_db: float = 6.0
-    margin_db: float = 0.1  # A3 margin the CIO LP keeps
-    greedy_gain_db: float = 5.0  # g: dB of offset change per unit of load difference and step
-    execution: Literal["direct", "a3"] = "direct"  # Algorithms 1–3: see the module docstring
-
-    def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"unknown algorithm '{self.algorithm}'; expected one of {', '.join(ALGORITHMS)}")
-        if not self.threshold > 0:
-            raise ValueError(f"threshold must be > 0, got {self.threshold}")
-        if not self.accommodation > 0:
-            raise ValueError(f"accommodation must be > 0, got {self.accommodation}")
-        if self.steps < 1:
-            raise ValueError(f"steps must be >= 1, got {self.steps}")
-        if self.execution not in ("direct", "a3"):
-            raise ValueError(f"execution must be 'direct' or 'a3', got '{self.execution}'")
-        if not self.cio_min_db <= 0 <= self.cio_max_db:
-            raise ValueError("expected cio_min_db <= 0 <= cio_max_db")
+    hysteresis_db: float = Field(default=2.0, ge=0)
+    cio_min_db: float = Field(default=-6.0, le=0)
+    cio_max_db: float = Field(default=6.0, ge=0)
+    margin_db: float = Field(default=0.1, ge=0)  # A3 margin the CIO LP keeps
 
 
 @dataclass

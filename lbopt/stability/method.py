@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,16 +101,12 @@ def run_zou(
     instance: Instance,
     algorithm: str,
     progress: Callable[[int], None] | None = None,
-    threshold: float | None = None,
-    accommodation: float | None = None,
-    steps: int | None = None,
-    execution: str | None = None,
+    **params: Any,
 ) -> Result:
-    """Simulate one of Zou et al.'s handover schemes on ``instance`` and return its result."""
+    """Simulate one of Zou et al.'s handover schemes on ``instance`` and return its result; ``params``:
+    :class:`lbopt.instance.schema.ZouParams`."""
     t0 = time.perf_counter()
-    setting = handover_setting(
-        instance, algorithm, threshold=threshold, accommodation=accommodation, steps=steps, execution=execution
-    )
+    setting = handover_setting(instance, algorithm, **params)
     rsrp, user_load, start, adjacency = handover_inputs(instance)
     run = simulate_handover(rsrp, user_load, start, adjacency, setting)
     ids = instance.cells["id"].to_numpy(object)

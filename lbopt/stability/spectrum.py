@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from lbopt.errors import InvalidParameter
 from lbopt.graph import neighbour_pairs
 from lbopt.instance.errors import InstanceError
 from lbopt.instance.model import Instance
@@ -47,7 +48,7 @@ def adjacency_from_radius(xy: np.ndarray, radius: np.ndarray) -> sp.csr_matrix:
     from scipy.spatial import cKDTree
 
     if np.any(radius < 0):
-        raise ValueError("coverage radii must be >= 0")
+        raise InvalidParameter("coverage radii must be >= 0")
     tree = cKDTree(xy)
     pairs = tree.query_pairs(r=2 * float(radius.max()), output_type="ndarray")
     if len(pairs) == 0:

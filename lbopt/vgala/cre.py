@@ -18,6 +18,7 @@ import numpy as np
 
 from formulations.association import Vertices
 from formulations.status import SolverFacts, Status
+from lbopt.errors import InvalidParameter, MissingInput
 from lbopt.instance.model import Instance
 from lbopt.result import Result
 from lbopt.vgala.data import VgalaData, vgala_data
@@ -70,18 +71,19 @@ def run_cre(
     instance: Instance,
     criterion: str,
     progress: Callable[[int], None] | None = None,
-    kappa: float | None = None,
-    epsilon: float | None = None,
-    theta: float | None = None,
+    *,
+    kappa: float | None,
+    epsilon: float | None,
+    theta: float | None,
 ) -> Result:
     from lbopt.vgala.method import _result, _shares_of
 
     t0 = time.perf_counter()
     data = vgala_data(instance, kappa, epsilon, theta)
     if criterion not in CRITERIA:
-        raise ValueError(f"unknown CRE criterion '{criterion}'")
+        raise InvalidParameter(f"unknown CRE criterion '{criterion}'")
     if criterion in ("ga", "lg") and not data.has_energy:
-        raise ValueError(f"cre-{criterion} needs cells.static_power_w, load_power_w and green_power_w")
+        raise MissingInput(f"cre-{criterion} needs cells.static_power_w, load_power_w and green_power_w")
     tier = instance.cells["tier"].to_numpy(object) if "tier" in instance.cells else np.full(instance.n_cells, "macro")
     small = tier != "macro"
     z, pick, rho = search_bias(data, small, criterion)

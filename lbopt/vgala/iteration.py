@@ -36,6 +36,7 @@ from formulations.association import (
     max_step,
     segment_minimiser,
 )
+from lbopt.errors import InvalidParameter
 
 
 @dataclass
@@ -62,7 +63,7 @@ def vgala_iteration(
 ) -> IterationResult:
     """Run the iteration until the certified relative gap is at most ``tol``."""
     if not 0 < varsigma < 0.5 or not 0 < xi < 1:
-        raise ValueError("need 0 < varsigma < 0.5 and 0 < xi < 1 (eq. 21)")
+        raise InvalidParameter("need 0 < varsigma < 0.5 and 0 < xi < 1 (eq. 21)")
     vertices = Vertices(problem)
     cap = np.asarray(problem.rho_max, float)
     rows = np.arange(vertices.cells.shape[0])

@@ -20,6 +20,7 @@ import pandas as pd
 from formulations.association import AssociationSolution, Vertices, solve_association
 from formulations.association_objectives import uag
 from formulations.status import SolverFacts, Status
+from lbopt.errors import InvalidParameter, MissingInput
 from lbopt.instance.model import Instance
 from lbopt.result import Result
 from lbopt.vgala.data import VgalaData, vgala_data
@@ -136,7 +137,7 @@ def solve_admitting(
     if engine == "cvxpy":
         return _solve_cvxpy(data, objective), {"engine": "cvxpy"}
     if engine != "colgen":
-        raise ValueError(f"unknown engine '{engine}'; expected colgen, pyomo or cvxpy")
+        raise InvalidParameter(f"unknown engine '{engine}'; expected colgen, pyomo or cvxpy")
     sol = solve_association(data.problem, objective, **kw)
     if sol.status != Status.INFEASIBLE or not admission:
         return sol, {}
@@ -206,10 +207,11 @@ def _certified(
 def run_vgala_opt(
     instance: Instance,
     progress: Callable[[int], None] | None = None,
-    kappa: float | None = None,
-    epsilon: float | None = None,
-    theta: float | None = None,
-    engine: str = "colgen",
+    *,
+    kappa: float | None,
+    epsilon: float | None,
+    theta: float | None,
+    engine: str,
 ) -> Result:
     """vGALA's objective ψ to a certified optimum."""
     data = vgala_data(instance, kappa, epsilon, theta)
@@ -222,8 +224,9 @@ def run_vgala_opt(
 def run_la(
     instance: Instance,
     progress: Callable[[int], None] | None = None,
-    epsilon: float | None = None,
-    engine: str = "colgen",
+    *,
+    epsilon: float | None,
+    engine: str,
 ) -> Result:
     """LA: the latency indicator Σ ρ/(1 − ρ) to a certified optimum (vGALA with κ = 0)."""
     data = vgala_data(instance, epsilon=epsilon)
@@ -235,9 +238,10 @@ def run_la(
 def run_uag(
     instance: Instance,
     progress: Callable[[int], None] | None = None,
-    performance: str = "rho/(1-rho)",
-    epsilon: float | None = None,
-    engine: str = "colgen",
+    *,
+    performance: str,
+    epsilon: float | None,
+    engine: str,
 ) -> Result:
     """UAG with a named performance function f(ρ) (rho/(1-rho), rho^2, -log(1-rho))."""
     data = vgala_data(instance, epsilon=epsilon)
@@ -246,7 +250,7 @@ def run_uag(
     return _certified(instance, data, "uag", sol, objective, {"performance": performance, **extra})
 
 
-def run_ga(instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None) -> Result:
+def run_ga(instance: Instance, progress: Callable[[int], None] | None = None, *, epsilon: float | None) -> Result:
     """GA: least total on-grid power (an LP), then the least latency among the power-optimal associations."""
     data = vgala_data(instance, epsilon=epsilon)
     _require_energy(data, "ga")
@@ -260,9 +264,7 @@ def run_ga(instance: Instance, progress: Callable[[int], None] | None = None, ep
     return res
 
 
-def run_max_rate(
-    instance: Instance, progress: Callable[[int], None] | None = None, epsilon: float | None = None
-) -> Result:
+def run_max_rate(instance: Instance, progress: Callable[[int], None] | None = None, *, epsilon: float | None) -> Result:
     """Every location on its fastest allowed cell (max rate = least load coefficient)."""
     t0 = time.perf_counter()
     data = vgala_data(instance, epsilon=epsilon)
@@ -293,12 +295,13 @@ def _shares_of(data: VgalaData, vertices: Vertices, pick: np.ndarray) -> np.ndar
 def run_vgala(
     instance: Instance,
     progress: Callable[[int], None] | None = None,
-    kappa: float | None = None,
-    epsilon: float | None = None,
-    theta: float | None = None,
-    line_search: str = "armijo",
-    tol: float = 5e-5,
-    certify: bool = True,
+    *,
+    kappa: float | None,
+    epsilon: float | None,
+    theta: float | None,
+    line_search: str,
+    tol: float,
+    certify: bool,
 ) -> Result:
     """The paper's iteration, stopped by its own certificate; cross-checked against the certified optimum."""
     t0 = time.perf_counter()
@@ -351,10 +354,11 @@ def run_vgala(
         res.metrics["psi_optimum"] = sol.objective
         res.metrics["gap_to_optimum"] = (it.psi - sol.objective) / max(abs(sol.objective), 1e-12)
         trace = res.tables["trace"]
-        trace["gap_to_optimum"] = (trace["psi"] - sol.objective) / max(abs(sol.objective), 1e-12)
+        trace["psi_minus_optimum"] = trace["psi"] - sol.objective
+        trace["gap_to_optimum"] = trace["psi_minus_optimum"] / max(abs(sol.objective), 1e-12)
     return res
 
 
 def _require_energy(data: VgalaData, method: str) -> None:
     if not data.has_energy:
-        raise ValueError(f"method '{method}' needs cells.static_power_w, load_power_w and green_power_w")
+        raise MissingInput(f"method '{method}' needs cells.static_power_w, load_power_w and green_power_w")

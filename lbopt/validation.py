@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from formulations.status import SolverFacts, Status
+from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
 from lbopt.result import Result
 
@@ -302,7 +303,7 @@ def _mr_jacobian_check(instance: Instance) -> dict | None:
 def validate(instance: Instance, progress=None, epsilon: float | None = None) -> Result:
     """Run every check the instance allows; ``epsilon`` is the discrete step to simulate (default ε_max / 2)."""
     if epsilon is not None and not epsilon > 0:
-        raise ValueError(f"epsilon must be > 0, got {epsilon}")
+        raise InvalidParameter(f"epsilon must be > 0, got {epsilon}")
     t0 = time.perf_counter()
     extra: dict = {}
     checks = []
@@ -322,6 +323,8 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
     return Result(
         instance=instance.name,
         method="validate",
+        kind="validation",
+        instance_summary=instance.summary(),
         status=Status.FEASIBLE if failed == 0 else Status.PARTIAL,
         solver=SolverFacts(name="validate", time_s=time.perf_counter() - t0),
         cells=pd.DataFrame({"id": instance.cells["id"].to_numpy(object)}),

@@ -1,0 +1,1 @@
+"""Figure and section code of each family and study; the report lays out what these return."""

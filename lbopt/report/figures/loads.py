@@ -1,0 +1,125 @@
+"""Report sections of the loads comparison (families cell-load and baseline) and of the OSLB reproduction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lbopt.report.blocks import df_table, esc, figure, heading, paragraph, pyplot
+from lbopt.report.figures.common import (
+    cell_loads_section,
+    load_figure,
+    map_section,
+    reproduction_head,
+    reproduction_tail,
+)
+
+
+def period_figure(trace: pd.DataFrame):
+    """MLB: the load distribution index after each balancing period."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.plot(trace["period"], trace["ldi_after"], marker="o")
+    ax.set(xlabel="period", ylabel="LDI", title="Load distribution index per period")
+    return fig
+
+
+def comparison_figure(table: pd.DataFrame):
+    """LDI before/after and handover volume per method."""
+    plt = pyplot()
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    x = np.arange(len(table))
+    ax1.bar(x - 0.2, table["ldi_before"], 0.4, label="before")
+    ax1.bar(x + 0.2, table["ldi_after"], 0.4, label="after")
+    ax1.set_xticks(x)
+    ax1.set_xticklabels(table["method"])
+    ax1.set_ylim(min(0.5, float(table[["ldi_before", "ldi_after"]].min().min()) - 0.05), 1.0)
+    ax1.set_ylabel("load distribution index")
+    ax1.legend(fontsize=8)
+    ax2.bar(x, table["handover_volume_prb"].fillna(0), color="tab:gray")
+    ax2.set_xticks(x)
+    ax2.set_xticklabels(table["method"])
+    ax2.set_ylabel("handover volume (PRB)")
+    fig.suptitle("Methods compared")
+    return fig
+
+
+def reproduction_figure(summary: pd.DataFrame):
+    """Means with 95 % confidence bands per method against the busy-cell users (Figs. 10–12 of Jia et al.)."""
+    plt = pyplot()
+
+    metrics = [
+        ("ldi", "LDI (Fig. 10)"),
+        ("busy_load", "busy-cell load (Fig. 11)"),
+        ("light_max_load", "most-loaded light cell (Fig. 12)"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for ax, (metric, title) in zip(axes, metrics, strict=True):
+        part = summary[summary["metric"] == metric]
+        for method, rows in part.groupby("method", sort=False):
+            ax.plot(rows["busy_users"], rows["mean"], marker="o", label=method)
+            ax.fill_between(rows["busy_users"], rows["ci_low"], rows["ci_high"], alpha=0.2)
+        ax.set_xlabel("users per busy cell")
+        ax.set_title(title)
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+def blocking_figure(blocking: pd.DataFrame):
+    plt = pyplot()
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for name, rows in blocking.groupby("scenario"):
+        ax.semilogy(rows["total_rate"], rows["blocking"].clip(lower=1e-12), marker=".", label=name)
+    ax.set_xlabel("total arrival rate λ1 + λ2")
+    ax.set_ylabel("blocking probability")
+    ax.set_title("Two cells, Kaufman–Roberts (Fig. 3)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
+    """One result of the cell-load or baseline family: rule, group loads, periods, executed transfers, map, loads."""
+    parts: list[str] = []
+    if data.get("rule"):
+        parts.append(f"<p><b>rule:</b> {esc(data['rule'])}</p>")
+    groups = tables.get("groups")
+    if groups is not None and "load_after" in groups:
+        parts += [
+            heading("Group loads (macro cell + picocells)"),
+            figure(load_figure(groups.rename(columns={"group": "id"})), "group loads"),
+        ]
+    trace = tables.get("trace")
+    if trace is not None and "period" in trace:
+        parts += [heading("Trace"), figure(period_figure(trace), "trace")]
+    pairs = tables.get("pairs")
+    if pairs is not None and len(pairs):
+        parts += [heading("Planned transfers and how they were executed"), df_table(pairs)]
+    cells = tables["cells"]
+    return parts + map_section(cells, tables.get("users")) + cell_loads_section(cells)
+
+
+def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
+    """The loads comparison table and its figure."""
+    comp = tables["comparison"]
+    return [
+        heading("Comparison"),
+        df_table(comp.drop(columns=["time_s"], errors="ignore")),
+        figure(comparison_figure(comp), "comparison"),
+        paragraph(
+            "Loads at group level (macro cell + picocells) for user-level instances. "
+            "Gap: handover volume over the certified optimum of the OSLB flow plan, minus one.",
+            muted=True,
+        ),
+    ]
+
+
+def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
+    """Jia et al.'s Figs. 10-12 and Fig. 3 beside the paper's claims."""
+    parts = [*reproduction_head(data), figure(reproduction_figure(tables["summary"]), "reproduction")]
+    if "blocking" in tables:
+        parts.append(figure(blocking_figure(tables["blocking"]), "blocking"))
+    return [*parts, *reproduction_tail(data), heading("Summary table", 3), df_table(tables["summary"], max_rows=200)]

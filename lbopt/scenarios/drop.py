@@ -1,0 +1,58 @@
+"""``lbopt generate drop``: users dropped on an existing layout."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lbopt.errors import InstanceError
+from lbopt.instance.errors import did_you_mean
+from lbopt.instance.model import Instance
+from lbopt.scenarios.hetnet import with_serving
+from lbopt.scenarios.users import drop_users, users_table
+
+__all__ = ["drop_on_layout"]
+
+
+def drop_on_layout(
+    base: Instance,
+    *,
+    seed: int = 0,
+    uniform: int = 0,
+    hotspots: int = 0,
+    hotspot_users: int = 0,
+    hotspot_std_m: float = 100.0,
+    per_cell: int = 0,
+    busy: Sequence[str] = (),
+    per_busy_cell: int = 0,
+    demand_bps: float = 1e6,
+    serving: bool = True,
+    name: str | None = None,
+) -> Instance:
+    """``base`` with a new users table: uniform users, hotspot clusters, users per cell and per busy cell.
+
+    Examples
+    --------
+    >>> from lbopt.scenarios import hex_grid
+    >>> inst = drop_on_layout(hex_grid(1), per_cell=3, seed=1)
+    >>> len(inst.users), bool(inst.users["serving"].notna().all())
+    (21, True)
+    """
+    ids = list(base.cells["id"])
+    for b in busy:
+        if b not in ids:
+            raise InstanceError(str(base.path or base.name), "--busy", f"unknown cell '{b}'{did_you_mean(b, ids)}")
+    xy = drop_users(
+        np.random.default_rng(seed),
+        base.cells[["x_m", "y_m"]].to_numpy(),
+        uniform,
+        hotspots,
+        hotspot_users,
+        hotspot_std_m,
+        per_cell,
+        [ids.index(b) for b in busy],
+        per_busy_cell,
+    )
+    inst = base.with_tables(users=users_table(xy, demand_bps), seed=seed, name=name or base.name)
+    return with_serving(inst, "max-rsrp") if serving else inst
