@@ -238,27 +238,15 @@ def reproduce(
 ) -> None:
     """Rerun a paper's experiment and report it beside the paper's numbers and claims."""
     with _user_errors():
-        from lbopt.experiments.reproduce import reproduce_paper
+        from lbopt.experiments.reproduce import plan
+        from lbopt.experiments.reproduce import reproduce as run_study
         from lbopt.result import write_result
 
         out = _out(out_dir, f"reproduce-{paper}")
         busy = tuple(int(p) for p in points.split(",")) if points else None
-        n_cases = {
-            "oslb": seeds * (len(busy) if busy else 7),
-            "vgala": 3 * seeds + max(seeds // 2, 2) + max(100, seeds),
-            "zou": 6 * seeds,
-            "breathing": 3 * seeds,
-        }[paper]
-        with _progress(n_cases, f"reproduce {paper}") as advance:
-            result = reproduce_paper(
-                paper,
-                seeds=seeds,
-                study_seed=study_seed,
-                workers=workers,
-                scheduler=scheduler,
-                points=busy,
-                progress=advance,
-            )
+        cases = plan(paper, seeds, study_seed, points=busy)
+        with _progress(len(cases), f"reproduce {paper}") as advance:
+            result = run_study(paper, cases, seeds, study_seed, workers, scheduler, advance)
         path = write_result(result, out)
     for key, value in result.metrics.items():
         click.echo(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")

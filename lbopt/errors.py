@@ -69,7 +69,7 @@ class InvalidParameter(LbOptError, ValueError):
 
 
 class SolverUnavailable(LbOptError, ImportError):
-    """The solver an engine needs is not installed."""
+    """An optional package the request needs is not installed: the solver of an engine, or Dask for a cluster."""
 
 
 class SolverFailure(LbOptError, RuntimeError):

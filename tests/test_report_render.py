@@ -92,3 +92,25 @@ def test_vgala_convergence_plot_draws_psi_minus_optimum():
     np.testing.assert_array_equal(drawn.get_xdata(), trace["iteration"])
     np.testing.assert_allclose(drawn.get_ydata(), np.maximum(trace["psi"] - psi_star, 1e-16), rtol=1e-12)
     assert drawn.get_ydata()[0] == pytest.approx(trace["psi"].iloc[0] - psi_star, rel=1e-12)
+
+
+@pytest.mark.parametrize("paper", ["vgala", "breathing"])
+def test_reproduction_reports_render(paper, tmp_path, monkeypatch):
+    """The studies through the one protocol and executor, on small drops (the study modules' own drops are the
+    paper's 40,000 locations and 60-150 antennas; `lbopt reproduce` runs those)."""
+    from lbopt.experiments import breathing_paper, vgala_paper
+    from lbopt.experiments.reproduce import plan, reproduce
+
+    monkeypatch.setattr(vgala_paper, "_drop", lambda seed: vgala_layout(grid_m=100.0, seed=seed))
+    small = {"n_antennas": 12, "isd_m": 800.0, "users_peak": 600}
+    monkeypatch.setattr(breathing_paper, "AREAS", {"A": small, "B": small, "C": small})
+    cases = plan(paper, 1, 3)
+    assert len(cases) == (11 if paper == "vgala" else 5)  # vgala: 1+1+1+2 drops, 5 CRE drops, the maps
+    if paper == "vgala":  # one case of each experiment is enough to render
+        cases = list({c["experiment"]: c for c in reversed(cases)}.values())
+    result = reproduce(paper, cases, 1, 3, workers=1)
+    assert result.kind == "reproduction"
+    assert result.metrics["cases"] == len(cases)
+    text = _render(result, tmp_path / paper)
+    assert "<h3>What the paper claims</h3>" in text
+    assert text.count("<img") >= 3

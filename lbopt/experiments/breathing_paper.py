@@ -18,6 +18,8 @@ The monotone MLP (Sect. 6.2) is trained for a sample of area A's antennas on 400
 neighbourhood and tested on 200 others; reported: its error against the exact coverage and its evaluation time
 against the exact computation for one neighbourhood, singly and in batches, and the minimum-power procedure run
 with MLP coverage against the exact one.
+
+``--seeds N`` sets the drops per area; the MLP and sampling studies use one drop of area A each.
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lbopt.experiments.executor import case_seed, mean_ci, run_cases
+from lbopt.experiments.executor import case_seed, mean_ci
+
+NAME = "breathing"
+INSTANCE = "breathing-areas-ABC"
+PAPER = (
+    "Ge, Chen, Jiang, A 'Breathing' Mobile Communication Network, IEEE Trans. Mobile Computing (arXiv:2411.17290), 2024"
+)
+REPORT = "lbopt.report.figures.pilot_power:reproduction_sections"
+OPTIONS: tuple[str, ...] = ()
 
 AREAS = {
     "A": {"n_antennas": 60, "isd_m": 800.0, "users_peak": 6000},
@@ -224,8 +234,9 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def headline(summary: pd.DataFrame, rows: pd.DataFrame) -> dict[str, Any]:
-    s = summary.set_index(["area", "method"])
+def headline(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    rows = tables["periods"]
+    s = tables["summary"].set_index(["area", "method"])
     out: dict[str, Any] = {}
     for area in AREAS:
         cur = s.loc[(area, "current")]
@@ -250,20 +261,46 @@ def headline(summary: pd.DataFrame, rows: pd.DataFrame) -> dict[str, Any]:
             for a in AREAS
         )
     )
+    out.update(tables["mlp_summary"].iloc[0].to_dict())
+    out["seeds_per_area"] = int(rows.groupby("area")["seed"].nunique().min())
     return out
 
 
-def reproduce(seeds: int = 20, study_seed: int = 2024, workers=None, scheduler=None, progress=None):
-    """Run the study; returns (rows, summary, traces, mlp table, sampling table, headline)."""
-    cases = [
-        {"area": a, "seed": case_seed(study_seed, k, r), "trace": a == "A" and r == 0}
+def cases(seeds: int, study_seed: int) -> list[dict[str, Any]]:
+    """A day per (area, seed), the MLP study and the sampling study."""
+    days = [
+        {"kind": "day", "area": a, "seed": case_seed(study_seed, k, r), "trace": a == "A" and r == 0}
         for k, a in enumerate(AREAS)
         for r in range(seeds)
     ]
-    results = run_cases(breathing_case, cases, workers=workers, scheduler=scheduler, progress=progress)
-    rows = pd.DataFrame([r for part in results["rows"] for r in part])
-    traces = pd.DataFrame([r for part in results.get("traces", pd.Series(dtype=object)).dropna() for r in part])
-    summary = summarise(rows)
-    mlp_table, mlp_summary = mlp_study(case_seed(study_seed, 99, 0))
-    sampling = sampling_study(case_seed(study_seed, 98, 0))
-    return rows, summary, traces, mlp_table, sampling, {**headline(summary, rows), **mlp_summary}
+    return [
+        *days,
+        {"kind": "mlp", "seed": case_seed(study_seed, 99, 0)},
+        {"kind": "sampling", "seed": case_seed(study_seed, 98, 0)},
+    ]
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    if case["kind"] == "mlp":
+        table, summary = mlp_study(case["seed"])
+        return {"kind": "mlp", "result": (table, summary)}
+    if case["kind"] == "sampling":
+        return {"kind": "sampling", "result": sampling_study(case["seed"])}
+    return {"kind": "day", "result": breathing_case(case)}
+
+
+def finish(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Tables: per period and method, the day means per area (Figs. 6, 8-10), Fig. 7's traces, the MLP and the
+    sampling studies."""
+    days = list(rows.loc[rows["kind"] == "day", "result"])
+    periods = pd.DataFrame([r for day in days for r in day["rows"]])
+    traces = pd.DataFrame([r for day in days for r in day.get("traces", [])])
+    mlp, mlp_summary = rows.loc[rows["kind"] == "mlp", "result"].iloc[0]
+    return {
+        "periods": periods,
+        "summary": summarise(periods),
+        "traces": traces,
+        "mlp": mlp,
+        "mlp_summary": pd.DataFrame([mlp_summary]),
+        "sampling": rows.loc[rows["kind"] == "sampling", "result"].iloc[0],
+    }

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lbopt.errors import SolverUnavailable
+
 
 def case_seed(study_seed: int, *keys: int) -> int:
     """A 32-bit seed for one case, from the study seed and the case's integer coordinates."""
@@ -57,7 +59,7 @@ def run_cases(
         try:
             from dask.distributed import Client, as_completed
         except ImportError:
-            raise ImportError("--scheduler needs Dask: pip install 'lbopt[dask]'") from None
+            raise SolverUnavailable("--scheduler needs Dask: pip install 'lbopt[dask]'") from None
         with Client(scheduler) as client:
             futures = client.map(func, list(cases), pure=False)
             index = {f.key: i for i, f in enumerate(futures)}

@@ -25,9 +25,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lbopt.experiments.executor import case_seed, mean_ci, run_cases
+from lbopt.experiments.executor import case_seed, mean_ci
 from lbopt.metrics import kaufman_roberts, load_distribution_index
 
+NAME = "oslb"
+INSTANCE = "jia2014-hetnet37"
+PAPER = "Jia et al., Advanced Load Balancing Based on Network Flow Approach in LTE-A HetNet, IJAP 2014"
+REPORT = "lbopt.report.figures.loads:reproduction_sections"
+OPTIONS = ("points",)
+BUSY_USERS = (10, 15, 20, 25, 30, 35, 40)
 PAPER_CLAIMS = {
     "fig10": "OSLB has the highest LDI at every busy-cell load, close to 1 when all cells have 10 users; "
     "MLB and no LB stay below 1; up to 20 % LDI gain (abstract).",
@@ -103,27 +109,33 @@ def summarise(cases: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def reproduce(
-    seeds: int = 20,
-    busy_users: tuple[int, ...] = (10, 15, 20, 25, 30, 35, 40),
-    study_seed: int = 2014,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress=None,
-):
-    """Run the study; returns (cases, summary, blocking) tables."""
-    cases = [
-        {"busy_users": int(b), "seed": case_seed(study_seed, i, r)}
-        for i, b in enumerate(busy_users)
+def cases(seeds: int, study_seed: int, points: tuple[int, ...] | None = None) -> list[dict[str, Any]]:
+    """A drop per (busy-cell users, seed), and the two-cell blocking example."""
+    busy = points or BUSY_USERS
+    drops = [
+        {"kind": "drop", "busy_users": int(b), "seed": case_seed(study_seed, i, r)}
+        for i, b in enumerate(busy)
         for r in range(seeds)
     ]
-    rows = run_cases(oslb_case, cases, workers=workers, scheduler=scheduler, progress=progress)
-    blocking = kr_blocking(np.arange(1, 21, dtype=float))
-    return rows, summarise(rows), blocking
+    return [*drops, {"kind": "blocking"}]
 
 
-def headline(summary: pd.DataFrame) -> dict[str, float]:
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    if case["kind"] == "blocking":
+        return {"kind": "blocking", "result": kr_blocking(np.arange(1, 21, dtype=float))}
+    return {"kind": "drop", "result": oslb_case(case)}
+
+
+def finish(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Tables: the drops, their summary (Figs. 10-12) and the blocking example (Fig. 3)."""
+    drops = pd.DataFrame(list(rows.loc[rows["kind"] == "drop", "result"]))
+    blocking = rows.loc[rows["kind"] == "blocking", "result"].iloc[0]
+    return {"cases": drops, "summary": summarise(drops), "blocking": blocking}
+
+
+def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """LDI gain of OSLB over no LB and over MLB, largest over the busy-cell loads (the abstract's 'up to 20 %')."""
+    summary = tables["summary"]
     ldi = summary[summary["metric"] == "ldi"].pivot(index="busy_users", columns="method", values="mean")
     return {
         "max_ldi_gain_vs_none": float((ldi["oslb"] / ldi["none"] - 1).max()),

@@ -16,6 +16,9 @@ the last step (NOTES §4.3: the columns read as final standard deviations), mean
 The algorithms hand over the users they select (``execution='direct'``, our reading of the paper's simulation);
 the same drops with the network executing through A3 (``execution='a3'``, A3 groups) at c = 0.25 are reported
 beside (``std_a3_*`` in the cases table, ``rows_alg1_best_a3_execution``).
+
+``--seeds N`` sets the drops per row of Tables I-III (N) and per user count of Fig. 7 (max(N // 4, 1); 5 at the
+default 20); Figs. 5-6 show one drop.
 """
 
 from __future__ import annotations
@@ -25,8 +28,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lbopt.experiments.executor import case_seed, mean_ci, run_cases
+from lbopt.experiments.executor import case_seed, mean_ci
 
+NAME = "zou"
+INSTANCE = "zou16"
+PAPER = (
+    "Zou, Tang, Perrusquia, Guo, Guaranteeing and Explaining Stability across Heterogeneous Load Balancing using "
+    "Calculus Network Dynamics, arXiv:2507.12892, 2025"
+)
+REPORT = "lbopt.report.figures.handover:reproduction_sections"
+OPTIONS: tuple[str, ...] = ()
+TRAJECTORY_USERS = (300, 400, 500)
 USERS = (200, 250, 300, 350, 400, 500)
 ACCOMMODATION = (0.25, 0.3, 0.4)
 ALGORITHMS = ("alg1", "alg2", "alg3")
@@ -160,41 +172,39 @@ def best_rows(summary: pd.DataFrame, column: str = "std_final") -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def trajectories(study_seed: int, seeds: int = 5, users: tuple[int, ...] = (300, 400, 500)) -> pd.DataFrame:
-    """Mean load per step of each algorithm (c = 0.25) and the greedy scheme, averaged over ``seeds`` drops (Fig. 7)."""
+def trajectory(users: int, index: int, seed: int) -> pd.DataFrame:
+    """Mean load, load spread and handovers per step of each algorithm (c = 0.25) and the greedy scheme on one drop
+    (Fig. 7; averaged over the drops in :func:`finish`)."""
     from lbopt.stability.handover import simulate_handover
     from lbopt.stability.method import handover_setting
 
+    instance, (rsrp, user_load, start, adjacency) = _inputs(users, seed)
     rows = []
-    for i, n in enumerate(users):
-        for r in range(seeds):
-            instance, (rsrp, user_load, start, adjacency) = _inputs(n, case_seed(study_seed, 100 + i, r))
-            for alg in (*ALGORITHMS, "greedy"):
-                steps = GREEDY_STEPS if alg == "greedy" else STEPS
-                run = simulate_handover(rsrp, user_load, start, adjacency, handover_setting(instance, alg, steps=steps))
-                rows.append(
-                    pd.DataFrame(
-                        {
-                            "users": n,
-                            "seed": r,
-                            "algorithm": alg,
-                            "step": np.arange(steps + 1),
-                            "mean_load": run.mean_load,
-                            "load_std": run.load_std,
-                            "handovers": np.append(0, run.realised),
-                        }
-                    )
-                )
-    table = pd.concat(rows, ignore_index=True)
-    return table.groupby(["users", "algorithm", "step"], as_index=False)[["mean_load", "load_std", "handovers"]].mean()
+    for alg in (*ALGORITHMS, "greedy"):
+        steps = GREEDY_STEPS if alg == "greedy" else STEPS
+        run = simulate_handover(rsrp, user_load, start, adjacency, handover_setting(instance, alg, steps=steps))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "users": users,
+                    "seed": index,
+                    "algorithm": alg,
+                    "step": np.arange(steps + 1),
+                    "mean_load": run.mean_load,
+                    "load_std": run.load_std,
+                    "handovers": np.append(0, run.realised),
+                }
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
 
 
-def greedy_example(study_seed: int, users: int = 300) -> pd.DataFrame:
+def greedy_example(seed: int, users: int = 300) -> pd.DataFrame:
     """Per-cell loads over the steps of one drop under the greedy scheme and under Algorithm 1 (Figs. 5 and 6)."""
     from lbopt.stability.handover import simulate_handover
     from lbopt.stability.method import handover_setting
 
-    instance, (rsrp, user_load, start, adjacency) = _inputs(users, case_seed(study_seed, 200, 0))
+    instance, (rsrp, user_load, start, adjacency) = _inputs(users, seed)
     ids = instance.cells["id"].to_numpy(object)
     parts = []
     for alg in ("greedy", "alg1"):
@@ -206,15 +216,47 @@ def greedy_example(study_seed: int, users: int = 300) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def reproduce(seeds: int = 20, study_seed: int = 2025, workers=None, scheduler=None, progress=None):
-    """Run the study; returns (cases, summary, best, trajectories, example) tables."""
-    cases = [{"users": n, "seed": case_seed(study_seed, i, r)} for i, n in enumerate(USERS) for r in range(seeds)]
-    rows = run_cases(zou_case, cases, workers=workers, scheduler=scheduler, progress=progress)
-    summary = summarise(rows)
-    return rows, summary, best_rows(summary), trajectories(study_seed), greedy_example(study_seed)
+def cases(seeds: int, study_seed: int) -> list[dict[str, Any]]:
+    """A drop per (users, seed) for Tables I-III, a drop per (users, seed) for Fig. 7, and Figs. 5-6's drop."""
+    drops = [
+        {"kind": "drop", "users": n, "seed": case_seed(study_seed, i, r)}
+        for i, n in enumerate(USERS)
+        for r in range(seeds)
+    ]
+    traj = [
+        {"kind": "trajectory", "users": n, "index": r, "seed": case_seed(study_seed, 100 + i, r)}
+        for i, n in enumerate(TRAJECTORY_USERS)
+        for r in range(max(seeds // 4, 1))
+    ]
+    return [*drops, *traj, {"kind": "example", "users": 300, "seed": case_seed(study_seed, 200, 0)}]
 
 
-def headline(cases: pd.DataFrame, best: pd.DataFrame) -> dict[str, Any]:
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    if case["kind"] == "trajectory":
+        return {"kind": "trajectory", "result": trajectory(case["users"], case["index"], case["seed"])}
+    if case["kind"] == "example":
+        return {"kind": "example", "result": greedy_example(case["seed"], case["users"])}
+    return {"kind": "drop", "result": zou_case(case)}
+
+
+def finish(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Tables: the drops, Tables I-III beside the paper's, the best algorithm per row, Fig. 7's mean trajectories
+    and Figs. 5-6's example."""
+    drops = pd.DataFrame(list(rows.loc[rows["kind"] == "drop", "result"]))
+    traj = pd.concat(list(rows.loc[rows["kind"] == "trajectory", "result"]), ignore_index=True)
+    traj = traj.groupby(["users", "algorithm", "step"], as_index=False)[["mean_load", "load_std", "handovers"]].mean()
+    summary = summarise(drops)
+    return {
+        "cases": drops,
+        "summary": summary,
+        "best": best_rows(summary),
+        "trajectories": traj,
+        "greedy_example": rows.loc[rows["kind"] == "example", "result"].iloc[0],
+    }
+
+
+def headline(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    cases, best = tables["cases"], tables["best"]
     keys = [f"{a}_c{c:g}" for a in ALGORITHMS for c in ACCOMMODATION]
     alg_tail = np.concatenate([cases[f"last_step_{k}"].to_numpy() for k in keys])
     a3 = cases.groupby("users")[[f"std_a3_{a}" for a in ALGORITHMS]].mean()

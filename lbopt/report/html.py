@@ -1,7 +1,7 @@
 """``report.html``: one self-contained page (plots inlined as PNG data URIs) from a result folder.
 
 The page is laid out here — header, instance, solver, metrics — and the rest is rendered by the sections the result's
-family or study registered (:class:`lbopt.methods.spec.Family`, :data:`lbopt.experiments.reproduce.REPORTS`). This
+family or study registered (:class:`lbopt.methods.spec.Family`, a study's ``REPORT``). This
 module decides nothing about methods and computes nothing: it renders what the folder holds.
 """
 
@@ -31,9 +31,9 @@ def sections_of(data: dict) -> Callable[[dict, dict, Path], list[str]] | None:
     if kind == "validation":
         target = VALIDATION_SECTIONS
     elif kind == "reproduction":
-        from lbopt.experiments.reproduce import REPORTS
+        from lbopt.experiments.reproduce import STUDIES, get_study
 
-        target = REPORTS.get(family)
+        target = get_study(family).REPORT if family in STUDIES else None
     elif family in FAMILIES:
         target = FAMILIES[family].compare_report if kind == "comparison" else FAMILIES[family].report
     else:
