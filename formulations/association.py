@@ -31,6 +31,7 @@ cvxpy (Clarabel) as a second path.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -215,6 +216,7 @@ class _Master:
             h.addRow(-inf, float(total), n + 1, cols, np.concatenate([np.ones(n), [-1.0]]))
             self.budget_slack = first + n
         self.h = h
+        self.ipm_retries = 0
         self.n_vertices = 0
         self.first_vertex = h.getNumCol()
 
@@ -235,7 +237,21 @@ class _Master:
         h.run()
         status = h.getModelStatus()
         if status != self.hs.HighsModelStatus.kOptimal:
-            raise SolverError(f"HiGHS could not solve the association master: {h.modelStatusToString(status)}")
+            # steep tangent cuts near the caps (large kappa) can leave the simplex without an answer ('Unknown');
+            # the interior point method with crossover solves the same LP from scratch
+            first = h.modelStatusToString(status)
+            h.clearSolver()
+            h.setOptionValue("solver", "ipm")
+            h.run()
+            h.setOptionValue("solver", "choose")
+            status = h.getModelStatus()
+            self.ipm_retries += 1
+            if status != self.hs.HighsModelStatus.kOptimal:
+                raise SolverError(
+                    f"HiGHS could not solve the association master: simplex '{first}', "
+                    f"interior point '{h.modelStatusToString(status)}'",
+                    stage="association master LP",
+                )
         sol = h.getSolution()
         x = np.asarray(sol.col_value)
         y = np.asarray(sol.row_dual)
@@ -271,85 +287,66 @@ def solve_association(
     rho_max = np.asarray(problem.rho_max, float)
     vertices = Vertices(problem)
     master = _Master(n, rho_max, rows, budget)
-    seeds = [np.ones(n), *(start_prices or [])]
-    for price in seeds:
-        pick, rho = vertices.cheapest(np.asarray(price, float))
-        if vertices.add(pick, rho):
-            master.add_vertex(rho)
-    r0 = 0.5 * rho_max  # a first tangent at half the cap keeps the master bounded
-    g0, f0 = objective.grad(r0), objective.value(r0)
-    for j in range(n):
-        master.add_cut(j, float(g0[j]), float(f0[j] - g0[j] * r0[j]))
-    for slope, intercept in objective.pieces:
-        for j in range(n):
-            master.add_cut(j, float(slope[j]), float(intercept[j]))
-    upper, lower = np.inf, -np.inf
-    best_rho, best_w, best_v = None, None, None
+    _seed_master(master, vertices, objective, rho_max, start_prices)
+    best = _Incumbent(n)
+    lower, gap = -np.inf, np.inf
     trace = []
-    iteration = 0
+    iteration, termination, failure = 0, "iteration-limit", None
     for iteration in range(1, max_iterations + 1):
-        z, rho, slack, w, y = master.solve()
+        try:
+            z, rho, slack, w, y = master.solve()
+        except SolverError:
+            if best.rho is None or best.slack.sum() > 1e-9:
+                raise  # no incumbent within the caps: nothing usable
+            termination, failure = "solver-error", sys.exc_info()[1]  # keep the incumbent, uncertified
+            break
         rho = np.clip(rho, 0.0, None)
-        value = objective.total(np.minimum(rho, rho_max * (1 - 1e-12)))
-        if value + ELASTIC_PENALTY * slack.sum() < upper:
-            upper = value + ELASTIC_PENALTY * slack.sum()
-            best_rho, best_w, best_v = rho.copy(), w.copy(), slack.copy()
+        best.offer(
+            objective.total(np.minimum(rho, rho_max * (1 - 1e-12))) + ELASTIC_PENALTY * slack.sum(), rho, w, slack
+        )
         # duals: reduced cost of a vertex column is y_rhoᵀ s − σ (HiGHS: c − Aᵀy with A = −s in the ρ rows)
         y_rho, sigma = y[:n], y[n]
         pick, s = vertices.cheapest(y_rho)
         lower = max(lower, z + float(y_rho @ s) - sigma)
-        gap = (upper - lower) / max(1.0, abs(upper))
+        gap = (best.value - lower) / max(1.0, abs(best.value))
         trace.append(
-            {"iteration": iteration, "upper": upper, "lower": lower, "gap": gap, "vertices": len(vertices.rho)}
+            {"iteration": iteration, "upper": best.value, "lower": lower, "gap": gap, "vertices": len(vertices.rho)}
         )
         if gap <= tol:
+            termination = "converged"
             break
-        added = vertices.add(pick, s)
-        if added:
+        if vertices.add(pick, s):
             master.add_vertex(s)
         rc = np.minimum(rho, rho_max * (1 - 1e-9))
         _add_tangents(master, objective, rc)
         if fw_steps and slack.sum() <= 1e-12:
-            # Frank–Wolfe steps from the master's loads: better points for tangents, vertices for the master,
-            # feasible upper bounds and the Frank–Wolfe lower bound (Kelley alone is slow with many cells)
-            fw_rho, fw_w = rc.copy(), np.concatenate([w, np.zeros(len(vertices.rho) - len(w))])
-            for _ in range(fw_steps):
-                g = objective.grad(fw_rho)
-                pick, s = vertices.cheapest(g)
-                lower = max(lower, objective.total(fw_rho) - float(g @ (fw_rho - s)))
-                k, new = vertices.index(pick, s)
-                if new:
-                    master.add_vertex(s)
-                    fw_w = np.concatenate([fw_w, [0.0]])
-                d = s - fw_rho
-                t = segment_minimiser(objective, fw_rho, d, max_step(fw_rho, d, rho_max * (1 - 1e-9)))
-                fw_rho = fw_rho + t * d
-                fw_w *= 1.0 - t
-                fw_w[k] += t
-                value = objective.total(fw_rho)
-                if value < upper:
-                    upper = value
-                    best_rho, best_w, best_v = fw_rho.copy(), fw_w.copy(), np.zeros(n)
-            _add_tangents(master, objective, fw_rho)  # one tangent set per round keeps the master small
+            w_all = np.concatenate([w, np.zeros(len(vertices.rho) - len(w))])
+            lower = max(lower, _frank_wolfe_round(master, vertices, objective, rc, w_all, rho_max, fw_steps, best))
     # the best master may predate the last vertices: their weights are zero
-    best_w = np.concatenate([best_w, np.zeros(len(vertices.choice) - len(best_w))])
-    shares_padded = vertices.shares(best_w)
-    cells, _ = vertices.cells, vertices.loads
-    shares = _pair_shares(problem, cells, shares_padded)
-    overload = np.where(best_v > 1e-9, best_v, 0.0)
-    status = Status.INFEASIBLE if overload.sum() > 1e-9 else (Status.OPTIMAL if gap <= tol else Status.FEASIBLE)
+    best_w = np.concatenate([best.w, np.zeros(len(vertices.choice) - len(best.w))])
+    shares = _pair_shares(problem, vertices.cells, vertices.shares(best_w))
+    overload = np.where(best.slack > 1e-9, best.slack, 0.0)
+    if overload.sum() > 1e-9:
+        status = Status.INFEASIBLE
+    else:
+        status = Status.OPTIMAL if termination == "converged" else Status.FEASIBLE
+    extra = {"iterations": iteration, "vertices": len(vertices.rho), "objective": objective.name}
+    extra["ipm_retries"] = master.ipm_retries
+    if failure is not None:
+        extra["solver_message"] = f"{failure.stage}: {failure}"
     facts = SolverFacts(
         name="highs-oa-colgen",
         time_s=time.perf_counter() - t0,
         gap=float(gap),
         bound=float(lower),
-        extra={"iterations": iteration, "vertices": len(vertices.rho), "objective": objective.name},
+        termination=termination,
+        extra=extra,
     )
     return AssociationSolution(
         status=status,
-        rho=best_rho,
+        rho=best.rho,
         shares=shares,
-        objective=objective.total(np.minimum(best_rho, rho_max * (1 - 1e-12))),
+        objective=objective.total(np.minimum(best.rho, rho_max * (1 - 1e-12))),
         lower_bound=float(lower),
         gap=float(gap),
         iterations=iteration,
@@ -357,6 +354,66 @@ def solve_association(
         facts=facts,
         trace=trace,
     )
+
+
+class _Incumbent:
+    """The best point so far: its value (with the elastic penalty), loads, vertex weights and cap slack."""
+
+    def __init__(self, n: int):
+        self.value = np.inf
+        self.rho: np.ndarray | None = None
+        self.w = np.zeros(0)
+        self.slack = np.zeros(n)
+
+    def offer(self, value: float, rho: np.ndarray, w: np.ndarray, slack: np.ndarray) -> None:
+        if value < self.value:
+            self.value, self.rho, self.w, self.slack = value, rho.copy(), w.copy(), slack.copy()
+
+
+def _seed_master(master: _Master, vertices: Vertices, objective: Separable, rho_max: np.ndarray, start_prices) -> None:
+    """First vertices (unit prices and any given), a tangent at half the cap, and the objective's linear pieces."""
+    for price in [np.ones(len(rho_max)), *(start_prices or [])]:
+        pick, rho = vertices.cheapest(np.asarray(price, float))
+        if vertices.add(pick, rho):
+            master.add_vertex(rho)
+    _add_tangents(master, objective, 0.5 * rho_max)  # a first tangent at half the cap keeps the master bounded
+    for slope, intercept in objective.pieces:
+        for j in range(len(rho_max)):
+            master.add_cut(j, float(slope[j]), float(intercept[j]))
+
+
+def _frank_wolfe_round(
+    master: _Master,
+    vertices: Vertices,
+    objective: Separable,
+    rho: np.ndarray,
+    w: np.ndarray,
+    rho_max: np.ndarray,
+    steps: int,
+    best: _Incumbent,
+) -> float:
+    """Frank–Wolfe steps from the master's loads: better points for tangents, vertices for the master, feasible
+    upper bounds (offered to ``best``) and the Frank–Wolfe lower bound, which is returned (Kelley alone is slow with
+    many cells)."""
+    n = len(rho)
+    lower = -np.inf
+    fw_rho, fw_w = rho.copy(), w.copy()
+    for _ in range(steps):
+        g = objective.grad(fw_rho)
+        pick, s = vertices.cheapest(g)
+        lower = max(lower, objective.total(fw_rho) - float(g @ (fw_rho - s)))
+        k, new = vertices.index(pick, s)
+        if new:
+            master.add_vertex(s)
+            fw_w = np.concatenate([fw_w, [0.0]])
+        d = s - fw_rho
+        t = segment_minimiser(objective, fw_rho, d, max_step(fw_rho, d, rho_max * (1 - 1e-9)))
+        fw_rho = fw_rho + t * d
+        fw_w *= 1.0 - t
+        fw_w[k] += t
+        best.offer(objective.total(fw_rho), fw_rho, fw_w, np.zeros(n))
+    _add_tangents(master, objective, fw_rho)  # one tangent set per round keeps the master small
+    return lower
 
 
 def _add_tangents(master: _Master, objective: Separable, rho: np.ndarray) -> None:
@@ -511,7 +568,8 @@ def _pyomo_expression(objective: Separable, rho, n: int):
 def solve_association_cvxpy(problem: AssociationProblem, objective_name: str, vartheta: np.ndarray | None = None):
     """A second path for DCP objectives (latency ``ρ/(1−ρ)``, ``rho^2``, ``-log(1-rho)``): cvxpy with Clarabel.
 
-    Returns ``(rho, shares, objective value)``.
+    Returns ``(rho, shares, objective value, cvxpy status)``; the status is ``optimal`` or ``optimal_inaccurate``
+    (any other raises :class:`SolverError`).
     """
     import cvxpy as cp
     import scipy.sparse as sp
@@ -534,9 +592,9 @@ def solve_association_cvxpy(problem: AssociationProblem, objective_name: str, va
     prob = cp.Problem(cp.Minimize(expr), cons)
     prob.solve(solver=cp.CLARABEL)
     if prob.status not in ("optimal", "optimal_inaccurate"):
-        raise SolverError(f"cvxpy/Clarabel ended with status {prob.status}")
+        raise SolverError(f"cvxpy/Clarabel ended with status {prob.status}", stage="cvxpy association program")
     shares = np.clip(eta.value, 0, None)
-    return loads_from_shares(problem, shares), shares, float(prob.value)
+    return loads_from_shares(problem, shares), shares, float(prob.value), prob.status
 
 
 def min_max_load(problem: AssociationProblem, tol: float = 1e-7, max_iterations: int = 500) -> tuple[float, float]:

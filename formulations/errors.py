@@ -22,4 +22,8 @@ class UnsupportedData(FormulationError, ValueError):
 
 
 class SolverError(FormulationError, RuntimeError):
-    """The solver ended without a usable solution (its own words in the message)."""
+    """The solver ended without a usable solution (its own words in the message; ``stage``: which solve)."""
+
+    def __init__(self, message: str, stage: str | None = None):
+        super().__init__(message)
+        self.stage = stage

@@ -15,7 +15,7 @@ class Status(str, enum.Enum):
     """Outcome of a method run, as written to ``result.json``.
 
     ``optimal``
-        a certified optimum (gap within the stated tolerance);
+        a certified optimum (gap within the stated tolerance); never an optimum the solver could not verify;
     ``feasible``
         a valid solution without an optimality certificate (heuristics, iterations, baselines);
     ``partial``
@@ -23,7 +23,8 @@ class Status(str, enum.Enum):
     ``infeasible``
         no solution exists; the result says why;
     ``error``
-        the run failed (solver missing, numerical trouble); the result carries the message.
+        the solver failed (numerical trouble) and nothing usable came out; the result carries the stage and the
+        solver's words.
     """
 
     OPTIMAL = "optimal"
@@ -45,7 +46,11 @@ class SolverFacts:
     gap : relative optimality gap, ``0.0`` for a certified optimum, ``None`` when there is no bound.
     bound : the best proven bound on the objective, when known.
     build_time_s : model building time in seconds, when measured separately.
-    extra : backend-specific facts (iterations, termination message, ...).
+    termination : why the solver or algorithm stopped, beside the status (as Pyomo's ``TerminationCondition`` and
+        cvxpy's status do): ``converged`` (its own stopping rule or optimality test met), ``iteration-limit``,
+        ``time-limit``, ``inaccurate`` (the solver reports an optimum it could not verify to its tolerances, as
+        cvxpy's ``optimal_inaccurate``), ``solver-error``; ``None`` for direct computations.
+    extra : backend-specific facts (iterations, the solver's words, ...).
     """
 
     name: str
@@ -54,6 +59,7 @@ class SolverFacts:
     gap: float | None = None
     bound: float | None = None
     build_time_s: float | None = None
+    termination: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

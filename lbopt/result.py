@@ -72,6 +72,14 @@ class Result:
     children: dict[str, Result] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
 
+    def raise_for_status(self) -> Result:
+        """Raise :class:`lbopt.errors.SolverFailure` when the status is ``error``; else return the result."""
+        if Status(self.status) == Status.ERROR:
+            from lbopt.errors import SolverFailure
+
+            raise SolverFailure(f"{self.method} on {self.instance}: {self.extra.get('message', 'the solver failed')}")
+        return self
+
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "lbopt_version": __version__,

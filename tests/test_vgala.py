@@ -81,7 +81,8 @@ def test_dcp_objectives_agree_with_cvxpy(name):
     problem = random_problem(3)
     objective = latency(n=problem.n_cells) if name == "latency" else uag(name)
     ours = solve_association(problem, objective)
-    rho, _, value = solve_association_cvxpy(problem, name)
+    rho, _, value, status = solve_association_cvxpy(problem, name)
+    assert status == "optimal"
     assert ours.objective == pytest.approx(value, rel=CROSS)
     np.testing.assert_allclose(ours.rho, rho, atol=1e-3)  # loads are unique for strictly convex objectives
 

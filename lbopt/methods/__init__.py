@@ -7,13 +7,14 @@ command-line flags and ``lbopt methods`` follow from the spec.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from formulations.errors import SolverError, SolverNotInstalled, UnsupportedData
 from lbopt.breathing.params import BreathingMethodParams
-from lbopt.errors import InvalidParameter, MissingInput, SolverFailure, SolverUnavailable, UnknownMethod
+from lbopt.errors import InvalidParameter, MissingInput, SolverUnavailable, UnknownMethod
 from lbopt.instance.errors import did_you_mean
 from lbopt.methods.spec import Family, MethodSpec, ParamInfo, param_info
 from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
@@ -45,6 +46,8 @@ __all__ = [
     "register",
     "solve",
 ]
+
+_log = logging.getLogger(__name__)
 
 #: What a method can need from an instance, and how to tell whether the instance has it.
 REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
@@ -311,12 +314,33 @@ def resolve_params(instance: Instance, method: str, **given: Any):
     return spec.resolve(section, {k: v for k, v in given.items() if v is not None})
 
 
+def _solver_error(instance: Instance, method: str, exc: SolverError) -> Result:
+    """A solver failure as a result: status ``error``, the stage and the solver's words."""
+    import pandas as pd
+
+    from lbopt.result import Result, SolverFacts, Status
+
+    stage = exc.stage or "solve"
+    _log.warning("%s on %s: %s failed: %s", method, instance.name, stage, exc)
+    return Result(
+        instance=instance.name,
+        method=method,
+        status=Status.ERROR,
+        solver=SolverFacts(name=method, termination="solver-error", extra={"stage": stage, "solver_message": str(exc)}),
+        cells=pd.DataFrame({"id": instance.cells["id"].to_numpy(object)}),
+        extra={"message": f"the solver failed in the {stage}: {exc}"},
+    )
+
+
 def solve(instance: Instance, method: str, progress: Callable[[int], None] | None = None, **params: Any) -> Result:
     """Run ``method`` on ``instance``; ``params`` override the instance's ``methods`` settings.
 
+    A solver that fails returns a result with status ``error``, the stage and the solver's words
+    (:meth:`Result.raise_for_status` turns it into :class:`lbopt.errors.SolverFailure`).
+
     Raises
     ------
-    UnknownMethod, MissingInput, InvalidParameter, SolverUnavailable, SolverFailure
+    UnknownMethod, MissingInput, InvalidParameter, SolverUnavailable
         (all :class:`lbopt.LbOptError`) for what the user can fix.
     """
     spec = get_method(method)
@@ -332,7 +356,7 @@ def solve(instance: Instance, method: str, progress: Callable[[int], None] | Non
     except UnsupportedData as exc:
         raise InvalidParameter(f"method '{method}': {exc}") from exc
     except SolverError as exc:
-        raise SolverFailure(f"method '{method}': {exc}") from exc
+        result = _solver_error(instance, method, exc)
     result.family = spec.family
     result.parameters = resolved.model_dump()
     result.instance_summary = instance.summary()

@@ -19,6 +19,7 @@ import pandas as pd
 
 from formulations.association import AssociationSolution, Vertices, solve_association
 from formulations.association_objectives import uag
+from formulations.errors import SolverError
 from formulations.status import SolverFacts, Status
 from lbopt.errors import InvalidParameter, MissingInput
 from lbopt.instance.model import Instance
@@ -161,9 +162,10 @@ def _solve_cvxpy(data: VgalaData, objective) -> AssociationSolution:
     from formulations.association import solve_association_cvxpy
 
     t0 = time.perf_counter()
-    rho, shares, value = solve_association_cvxpy(data.problem, objective.name)
+    rho, shares, value, status = solve_association_cvxpy(data.problem, objective.name)
+    exact = status == "optimal"  # Clarabel's 'optimal_inaccurate' is an answer it could not verify: not certified
     return AssociationSolution(
-        status=Status.OPTIMAL,
+        status=Status.OPTIMAL if exact else Status.FEASIBLE,
         rho=rho,
         shares=shares,
         objective=value,
@@ -171,7 +173,12 @@ def _solve_cvxpy(data: VgalaData, objective) -> AssociationSolution:
         gap=float("nan"),
         iterations=0,
         overload=np.zeros(data.problem.n_cells),
-        facts=SolverFacts(name="cvxpy+clarabel", time_s=time.perf_counter() - t0),
+        facts=SolverFacts(
+            name="cvxpy+clarabel",
+            time_s=time.perf_counter() - t0,
+            termination="converged" if exact else "inaccurate",
+            extra={"cvxpy_status": status},
+        ),
     )
 
 
@@ -324,6 +331,7 @@ def run_vgala(
         name="vgala-iteration",
         time_s=time.perf_counter() - t0,
         gap=it.gap / max(it.psi, 1e-12),
+        termination="converged" if it.converged else "iteration-limit",
         extra={"iterations": it.iterations, "line_search": line_search},
     )
     if not np.all(np.isfinite(it.rho)):
@@ -335,17 +343,22 @@ def run_vgala(
             data.psi(),
             {"message": "no loads within the caps exist: admission control is needed"},
         )
-    sol = solve_association(data.problem, data.psi()) if certify else None
+    sol, certify_error = None, None
+    if certify:  # the certified optimum is a cross-check; the iteration stands on its own certificate without it
+        try:
+            sol = solve_association(data.problem, data.psi())
+        except SolverError as exc:
+            certify_error = f"the certified optimum of psi could not be computed ({exc.stage}: {exc})"
     res = _result(
         instance,
         data,
         "vgala",
-        Status.FEASIBLE if it.converged else Status.PARTIAL,
+        Status.FEASIBLE,  # an iterate, certified within tol by its own gap when it converged (solver.termination)
         it.rho,
         it.shares,
         facts,
         it.psi,
-        {"iterations": it.iterations, **admission},
+        {"iterations": it.iterations, **admission, **({"message": certify_error} if certify_error else {})},
         {"trace": pd.DataFrame(it.trace)},
     )
     res.metrics["certified_gap"] = it.gap / max(it.psi, 1e-12)
