@@ -324,7 +324,7 @@ def solve_association(
             lower = max(lower, _frank_wolfe_round(master, vertices, objective, rc, w_all, rho_max, fw_steps, best))
     # the best master may predate the last vertices: their weights are zero
     best_w = np.concatenate([best.w, np.zeros(len(vertices.choice) - len(best.w))])
-    shares = _pair_shares(problem, vertices.cells, vertices.shares(best_w))
+    shares = pair_shares(problem, vertices.cells, vertices.shares(best_w))
     overload = np.where(best.slack > 1e-9, best.slack, 0.0)
     if overload.sum() > 1e-9:
         status = Status.INFEASIBLE
@@ -450,7 +450,7 @@ def segment_minimiser(objective: Separable, rho: np.ndarray, direction: np.ndarr
     return lo
 
 
-def _pair_shares(problem: AssociationProblem, cells: np.ndarray, padded: np.ndarray) -> np.ndarray:
+def pair_shares(problem: AssociationProblem, cells: np.ndarray, padded: np.ndarray) -> np.ndarray:
     """Padded shares back to the problem's pair order (matched on the key location · (cells + 1) + cell)."""
     slot_cell = np.where(cells >= 0, cells, problem.n_cells)
     flat_keys = (np.arange(cells.shape[0])[:, None] * (problem.n_cells + 1) + slot_cell).ravel()

@@ -261,12 +261,12 @@ def _mr_jacobian_check(instance: Instance) -> dict | None:
     from scipy.sparse.csgraph import connected_components
 
     from lbopt.breathing.jacobian import estimate_jacobian, jacobian_fd
-    from lbopt.breathing.method import _busiest_period, breathing_inputs, breathing_setting
+    from lbopt.breathing.method import breathing_inputs, breathing_setting, busiest_period
     from lbopt.breathing.mr import busy_degree
 
     data, ant, power, _ = breathing_inputs(instance)
     setting = breathing_setting(instance, "bdba")
-    part = data.period_slice(_busiest_period(data, power, ant))
+    part = data.period_slice(busiest_period(data, power, ant))
     jac = estimate_jacobian(part, power, ant.capacity, ant.max_users, setting.delta_db)
     n = jac.shape[0]
     scale = max(float(abs(jac).max()), 1e-300)

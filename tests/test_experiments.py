@@ -153,3 +153,31 @@ def test_breathing_study_case_and_sampling():
     sampling = study.sampling_study(5, sizes=(5, 50), repeats=3)
     err = sampling.set_index("sample")["relative_error"]
     assert err.loc[5] > err.loc[50] > err.loc["all"] == 0.0
+
+
+@pytest.mark.slow
+def test_vgala_headline_directions_on_the_papers_drop():
+    """The same directions on the paper's own 40,000-location drop (about 15 s)."""
+    from lbopt.experiments.vgala_paper import study_case
+
+    by = pd.DataFrame(study_case({"experiment": "headline", "seed": 11})["rows"]).set_index("method")
+    assert by.loc["la", "latency"] <= by.loc["vgala", "latency"] * (1 + 1e-4)
+    assert by.loc["ga", "ongrid_w"] <= by.loc["vgala", "ongrid_w"] + 1e-6
+    assert by.loc["vgala", "ongrid_w"] <= by.loc["la", "ongrid_w"] * (1 + 1e-4) + 1e-6
+
+
+def test_the_slow_marker_deselects():
+    import subprocess
+    import sys
+
+    def collected(*args: str) -> str:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", *args, __file__],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return run.stdout
+
+    assert "test_vgala_headline_directions_on_the_papers_drop" not in collected()
+    assert "test_vgala_headline_directions_on_the_papers_drop" in collected("-m", "slow or not slow")

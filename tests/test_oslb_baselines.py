@@ -78,7 +78,8 @@ def test_compare_table_on_a_hetnet(tmp_path):
     oslb = table.set_index("method").loc["oslb"]
     assert oslb["gap_vs_optimum"] == pytest.approx(0.0, abs=1e-9)  # the global plan is the optimum
     assert table.set_index("method").loc["chain", "gap_vs_optimum"] >= -1e-9
-    assert results["oslb"].status in (Status.OPTIMAL, Status.PARTIAL)
+    assert results["oslb"].status == Status.PARTIAL  # 30-user busy cells: more surplus than the edge users carry
+    assert results["oslb"].metrics["plan_unmet_prb"] > 0
 
 
 def test_cli_compare_writes_table_and_results(tmp_path, tiny_path):

@@ -52,12 +52,10 @@ def test_planned_users_are_the_best_candidates_and_move():
     sel = np.flatnonzero(o.execution.selected_for == 1)
     assert len(sel) > 0
     left = np.flatnonzero(o.serving_before == 0)
-    diff = m["rsrp_dbm"][left, 1] - m["rsrp_dbm"][left, 0]
     # the chosen users are a prefix of the users sorted by RSRP_target - RSRP_serving
     chosen_diff = m["rsrp_dbm"][sel, 1] - m["rsrp_dbm"][sel, 0]
     rest = np.setdiff1d(left, sel)
     assert chosen_diff.min() >= (m["rsrp_dbm"][rest, 1] - m["rsrp_dbm"][rest, 0]).max()
-    assert len(diff) == len(left)
     # their PRBs fit in the planned amount
     planned = o.execution.pair_rows[0]["planned_prb"]
     assert o.prb_before[sel].sum() <= planned + 1e-9
@@ -129,7 +127,8 @@ def test_hetnet_end_to_end_invariants():
     inst = hetnet(rings=2, busy_cells=5, busy_users=35, seed=11)
     res = solve(inst, "oslb", integral=True)
     m = res.metrics
-    assert res.status in (Status.OPTIMAL, Status.PARTIAL)
+    assert res.status == Status.PARTIAL  # five busy cells of 35 users: the edge users cannot carry the whole balance
+    assert m["unmet_prb"] > 0
     assert m["ldi_planned"] >= m["ldi_before"] - 1e-12  # the plan never unbalances
     groups = res.tables["groups"]
     assert groups["prb_planned"].sum() == pytest.approx(groups["prb_before"].sum())  # the plan is conservative
@@ -145,7 +144,7 @@ def test_hetnet_end_to_end_invariants():
     cio = res.tables["cio"]
     assert cio["cio_db"].between(-6 - 1e-9, 6 + 1e-9).all()
     assert m["handovers"] == len(res.tables["handovers"])
-    assert m["distributed_plan_prb"] > 0
+    assert "distributed_plan_prb" not in m  # the distributed plan is computed only when it is asked for
 
 
 def test_distributed_plan_runs_end_to_end_and_is_reported():

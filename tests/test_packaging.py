@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,21 @@ def test_every_source_folder_is_a_package():
             if folder.name == "__pycache__" or not any(folder.glob("*.py")):
                 continue
             assert (folder / "__init__.py").is_file(), f"{folder.relative_to(root)} lacks __init__.py"
+
+
+def test_layers_keep_their_direction_and_their_privates():
+    """formulations never imports lbopt (the design's one-way data flow), and no module imports another's _private
+    names."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1]
+    for package in ("lbopt", "formulations"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    top = node.module.split(".")[0]
+                    assert not (package == "formulations" and top == "lbopt"), f"{path} imports {node.module}"
+                    private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                    assert not (top in ("lbopt", "formulations") and private), f"{path}: {node.module} {private}"
+                if isinstance(node, ast.Import) and package == "formulations":
+                    assert all(a.name.split(".")[0] != "lbopt" for a in node.names), f"{path} imports lbopt"

@@ -44,9 +44,9 @@ def subsample(mr: MrData, sample: int, seed: int = 0) -> MrData:
     size = np.bincount(server, weights=mr.weight, minlength=mr.n_antennas)
     q = np.minimum(1.0, sample / np.maximum(size, 1e-300))[server]
     keep = np.flatnonzero(np.random.default_rng(seed).uniform(size=mr.n_records) < q)
-    from lbopt.breathing.mr import _take_records
+    from lbopt.breathing.mr import take_records
 
-    return _take_records(mr, keep, mr.weight[keep] / q[keep])
+    return take_records(mr, keep, mr.weight[keep] / q[keep])
 
 
 def _changes(mr: MrData, power_dbm: np.ndarray, delta_db: float, assoc: Association):

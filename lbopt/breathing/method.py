@@ -87,7 +87,7 @@ def breathing_inputs(instance: Instance) -> tuple[MrData, Antennas, np.ndarray, 
     return data, ant, power, {"records_dropped": dropped, "records_merged": merged, "records": data.n_records}
 
 
-def _busiest_period(data: MrData, power: np.ndarray, ant: Antennas) -> int:
+def busiest_period(data: MrData, power: np.ndarray, ant: Antennas) -> int:
     return int(np.argmax(busy_degree(data, power, ant.capacity, ant.max_users).std(axis=1)))
 
 
@@ -104,7 +104,7 @@ def run_breathing(
     data, ant, power, prep = breathing_inputs(instance)
     setting = breathing_setting(instance, method, **settings)
     if period is None:
-        t = _busiest_period(data, power, ant)
+        t = busiest_period(data, power, ant)
     else:
         hit = np.flatnonzero(data.periods == period)
         if len(hit) == 0:

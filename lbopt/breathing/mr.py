@@ -133,7 +133,7 @@ def from_rows(
     )
 
 
-def _take_records(mr: MrData, keep: np.ndarray, weight: np.ndarray | None = None) -> MrData:
+def take_records(mr: MrData, keep: np.ndarray, weight: np.ndarray | None = None) -> MrData:
     """The records ``keep`` (sorted indices), optionally with new weights."""
     lengths = np.diff(mr.record_start)[keep]
     chosen = np.zeros(mr.n_records, bool)
@@ -157,7 +157,7 @@ def drop_inconsistent(mr: MrData) -> tuple[MrData, int]:
     best = np.maximum.reduceat(mr.rss_dbm, mr.record_start[:-1])
     ok = mr.rss_dbm[mr.record_start[:-1]] >= best
     keep = np.flatnonzero(ok)
-    return _take_records(mr, keep), int((~ok).sum())
+    return take_records(mr, keep), int((~ok).sum())
 
 
 def merge_duplicates(mr: MrData) -> tuple[MrData, int]:
@@ -180,7 +180,7 @@ def merge_duplicates(mr: MrData) -> tuple[MrData, int]:
     first = np.unique(group, return_index=True)[1]
     keep = np.sort(first)
     weight = np.bincount(group, weights=mr.weight)[group[keep]]
-    return _take_records(mr, keep, weight), mr.n_records - len(keep)
+    return take_records(mr, keep, weight), mr.n_records - len(keep)
 
 
 @dataclass(frozen=True)

@@ -291,7 +291,7 @@ class UserLevelOutcome:
     plan_net: np.ndarray  # per group pair (ga, gb): net planned PRBs a → b (the executed plan)
     ga: np.ndarray
     gb: np.ndarray
-    distributed_net: np.ndarray
+    distributed_net: np.ndarray | None  # the distributed plan, computed only when it is the plan to execute
     execution: Execution
     cio: CioSolution
     cio_links: tuple[np.ndarray, np.ndarray]  # macro cells (a, b) of every CIO variable
@@ -355,10 +355,11 @@ def run_user_level(
     solution = solve_min_cost_flow(problem, choose_engine(engine, problem))
     k = len(ga)
     global_net = solution.flow[:k] - solution.flow[k:]
-    distributed = two_tier_plan(demand, capacity, ga, gb, cap_ab, cap_ba, target) if k else np.zeros(0)
+    distributed = None
     if plan == "global":
         net = global_net
     elif plan == "distributed":
+        distributed = two_tier_plan(demand, capacity, ga, gb, cap_ab, cap_ba, target) if k else np.zeros(0)
         net = distributed
     elif plan == "chain":
         from lbopt.oslb.chain import chain_plan

@@ -98,7 +98,7 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
             "a": head_ids[o.ga],
             "b": head_ids[o.gb],
             "global_net_prb": o.solution.flow[:k] - o.solution.flow[k:],
-            "distributed_net_prb": o.distributed_net,
+            **({} if o.distributed_net is None else {"distributed_net_prb": o.distributed_net}),
             "capacity_ab": p.capacity[:k],
             "capacity_ba": p.capacity[k:],
         }
@@ -148,7 +148,6 @@ def user_level_result(instance: Instance, **params) -> Result:
             "unmet_prb": max(0.0, o.solution.required - transferred),
             "plan_unmet_prb": o.solution.unmet,
             "global_optimum_prb": o.solution.objective,
-            "distributed_plan_prb": float(np.abs(o.distributed_net).sum()),
             "handovers": len(handovers),
             "unplanned_handovers": int((~handovers["planned"]).sum()),
             "rehomed_picocells": len(o.execution.rehomed),
@@ -161,6 +160,8 @@ def user_level_result(instance: Instance, **params) -> Result:
             "handover_volume_prb": float(np.floor(np.abs(o.plan_net) + FLOOR_TOL).sum()),
         }
     )
+    if o.distributed_net is not None:
+        metrics["distributed_plan_prb"] = float(np.abs(o.distributed_net).sum())
     facts = o.solution.facts
     facts.extra["total_time_s"] = time.perf_counter() - t0
     facts.extra["cio_lp"] = o.cio.facts.to_dict()

@@ -76,7 +76,7 @@ def run_cre(
     epsilon: float | None,
     theta: float | None,
 ) -> Result:
-    from lbopt.vgala.method import _result, _shares_of
+    from lbopt.vgala.method import association_result, shares_of_vertices
 
     t0 = time.perf_counter()
     data = vgala_data(instance, kappa, epsilon, theta)
@@ -88,9 +88,9 @@ def run_cre(
     small = tier != "macro"
     z, pick, rho = search_bias(data, small, criterion)
     vertices = Vertices(data.problem)
-    shares = _shares_of(data, vertices, pick)
+    shares = shares_of_vertices(data, vertices, pick)
     status = Status.FEASIBLE if np.all(rho < data.problem.rho_max) else Status.INFEASIBLE
-    res = _result(
+    res = association_result(
         instance,
         data,
         f"cre-{criterion}",

@@ -32,8 +32,8 @@ from formulations.association import (
     AssociationProblem,
     Separable,
     Vertices,
-    _pair_shares,
     max_step,
+    pair_shares,
     segment_minimiser,
 )
 from lbopt.errors import InvalidParameter
@@ -106,7 +106,7 @@ def vgala_iteration(
         weights *= 1.0 - step
         weights[rows, choice] += step
         value = objective.total(rho)
-    shares = _pair_shares(problem, vertices.cells, weights * vertices.mu[:, None])
+    shares = pair_shares(problem, vertices.cells, weights * vertices.mu[:, None])
     return IterationResult(rho, choice, shares, value, gap, k, converged, trace)
 
 

@@ -90,7 +90,7 @@ def integral_at_prices(data: VgalaData, rho: np.ndarray, objective) -> tuple[np.
     return s, {f"integral_{k}": v for k, v in data.metrics(s).items()}
 
 
-def _result(
+def association_result(
     instance: Instance,
     data: VgalaData,
     method: str,
@@ -191,7 +191,7 @@ def _certified(
             f"(overload {np.round(sol.overload, 4).tolist()}); admission control is needed"
         )
         extra = {**(extra or {}), "message": msg}
-    res = _result(
+    res = association_result(
         instance,
         data,
         method,
@@ -277,9 +277,9 @@ def run_max_rate(instance: Instance, progress: Callable[[int], None] | None = No
     data = vgala_data(instance, epsilon=epsilon)
     vertices = Vertices(data.problem)
     pick, rho = vertices.cheapest(np.ones(data.problem.n_cells))
-    shares = _shares_of(data, vertices, pick)
+    shares = shares_of_vertices(data, vertices, pick)
     status = Status.FEASIBLE if np.all(rho <= data.problem.rho_max) else Status.INFEASIBLE
-    return _result(
+    return association_result(
         instance,
         data,
         "max-rate",
@@ -291,12 +291,12 @@ def run_max_rate(instance: Instance, progress: Callable[[int], None] | None = No
     )
 
 
-def _shares_of(data: VgalaData, vertices: Vertices, pick: np.ndarray) -> np.ndarray:
-    from formulations.association import _pair_shares
+def shares_of_vertices(data: VgalaData, vertices: Vertices, pick: np.ndarray) -> np.ndarray:
+    from formulations.association import pair_shares
 
     padded = np.zeros(vertices.cells.shape)
     padded[np.arange(len(pick)), pick] = data.problem.admission
-    return _pair_shares(data.problem, vertices.cells, padded)
+    return pair_shares(data.problem, vertices.cells, padded)
 
 
 def run_vgala(
@@ -349,7 +349,7 @@ def run_vgala(
             sol = solve_association(data.problem, data.psi())
         except SolverError as exc:
             certify_error = f"the certified optimum of psi could not be computed ({exc.stage}: {exc})"
-    res = _result(
+    res = association_result(
         instance,
         data,
         "vgala",
