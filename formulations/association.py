@@ -31,6 +31,7 @@ cvxpy (Clarabel) as a second path.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable
@@ -45,6 +46,8 @@ from formulations.status import SolverFacts, Status
 GAP_TOL = 1e-6
 #: penalty per unit of cap violation in the elastic master (far above any objective slope in use)
 ELASTIC_PENALTY = 1e7
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -240,6 +243,7 @@ class _Master:
             # steep tangent cuts near the caps (large kappa) can leave the simplex without an answer ('Unknown');
             # the interior point method with crossover solves the same LP from scratch
             first = h.modelStatusToString(status)
+            _log.info("association master: simplex ended '%s'; solving again with the interior point method", first)
             h.clearSolver()
             h.setOptionValue("solver", "ipm")
             h.run()

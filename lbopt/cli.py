@@ -269,11 +269,13 @@ def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
     """Stability certificates and cross-checks (declarative against iterative) of the methods the instance runs."""
     with _user_errors():
         from lbopt.result import write_result
+        from lbopt.validation import CHECK_GROUPS
         from lbopt.validation import validate as run_validate
 
         instance = _load(file)
         out = _out(out_dir, f"{Path(file).stem}-validate", instance)
-        result = run_validate(instance, epsilon=epsilon)
+        with _progress(CHECK_GROUPS, "validate: checks") as advance:
+            result = run_validate(instance, progress=advance, epsilon=epsilon)
         path = write_result(result, out)
     for check in result.extra["checks"]:
         click.echo(f"{'PASS' if check['passed'] else 'FAIL'}  {check['check']}: {check['numbers']}")

@@ -300,24 +300,31 @@ def _mr_jacobian_check(instance: Instance) -> dict | None:
     }
 
 
+#: how many check groups :func:`validate` runs (the progress total)
+CHECK_GROUPS = 7
+
+
 def validate(instance: Instance, progress=None, epsilon: float | None = None) -> Result:
-    """Run every check the instance allows; ``epsilon`` is the discrete step to simulate (default ε_max / 2)."""
+    """Run every check the instance allows; ``epsilon`` is the discrete step to simulate (default ε_max / 2);
+    ``progress(1)`` is called after each of the :data:`CHECK_GROUPS` groups of checks."""
     if epsilon is not None and not epsilon > 0:
         raise InvalidParameter(f"epsilon must be > 0, got {epsilon}")
     t0 = time.perf_counter()
     extra: dict = {}
     checks = []
-    for check in (
-        _graph_check(instance, extra, epsilon),
-        _continuous_check(instance, extra),
-        *_handover_checks(instance, extra),
-        _oslb_engines(instance),
-        _vgala(instance),
-        _oslb_nonconservative(instance),
-        _mr_jacobian_check(instance),
-    ):
-        if check is not None:
-            checks.append(check)
+    groups = (
+        lambda: [_graph_check(instance, extra, epsilon)],
+        lambda: [_continuous_check(instance, extra)],
+        lambda: _handover_checks(instance, extra),
+        lambda: [_oslb_engines(instance)],
+        lambda: [_vgala(instance)],
+        lambda: [_oslb_nonconservative(instance)],
+        lambda: [_mr_jacobian_check(instance)],
+    )
+    for group in groups:
+        checks += [c for c in group() if c is not None]
+        if progress is not None:
+            progress(1)
     table = pd.DataFrame(checks, columns=["check", "passed", "numbers"])
     failed = int((~table["passed"]).sum()) if len(table) else 0
     return Result(

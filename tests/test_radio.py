@@ -272,3 +272,18 @@ def test_sector_pattern():
     assert m_front["rx_dbm"][0, 0] == pytest.approx(base["rx_dbm"][0, 0])  # boresight: no loss
     assert m_back["rx_dbm"][0, 0] == pytest.approx(base["rx_dbm"][0, 0] - 20.0)  # front-to-back ratio
     assert m_back["rx_dbm"][0, 1] == pytest.approx(base["rx_dbm"][0, 1])  # omni cell unchanged
+
+
+def test_strongest_from_the_matrices_equals_the_chunked_evaluation():
+    """Filling unattached users from the RSRP matrix picks the strongest RSRP + bias, as restated from the formulas."""
+    from lbopt.radio.model import serving_or_strongest, user_cell_matrices
+    from lbopt.scenarios import hetnet
+    from tests.reference import strongest_rsrp_cell
+
+    inst = hetnet(rings=1, busy_cells=2, seed=4, serving="none")
+    inst.cells["bias_db"] = np.where(inst.cells["tier"] == "macro", 0.0, 3.0)
+    m = user_cell_matrices(inst)
+    expected = strongest_rsrp_cell(inst)
+    assert (inst.cells["tier"].to_numpy()[expected] != "macro").any()  # the bias matters here
+    np.testing.assert_array_equal(serving_or_strongest(inst, m["rsrp_dbm"]), expected)
+    np.testing.assert_array_equal(serving_or_strongest(inst), expected)

@@ -81,7 +81,7 @@ def cell_groups(instance: Instance) -> Groups:
 def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.ndarray]:
     """Groups, the current association (strongest cell for unattached users), RSRP and PRBs per (user, cell)."""
     m = user_cell_matrices(instance)
-    return cell_groups(instance), serving_or_strongest(instance), m["rsrp_dbm"], m["prb"]
+    return cell_groups(instance), serving_or_strongest(instance, m["rsrp_dbm"]), m["rsrp_dbm"], m["prb"]
 
 
 def group_pairs(instance: Instance, groups: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -278,11 +278,16 @@ def current_serving(instance: Instance) -> np.ndarray | None:
     return instance.cell_positions(instance.users["serving"])
 
 
-def serving_or_strongest(instance: Instance) -> np.ndarray:
-    """The current association, with users that have none (or no ``serving`` column) on their strongest cell."""
+def serving_or_strongest(instance: Instance, rsrp_dbm: np.ndarray | None = None) -> np.ndarray:
+    """The current association, with users that have none (or no ``serving`` column) on their strongest cell
+    (``RSRP + cells.bias_db``). Give the users × cells ``rsrp_dbm`` already computed (:func:`user_cell_matrices`)
+    to pick from it instead of evaluating the radio model again."""
     serving = current_serving(instance)
     if serving is None or np.any(serving < 0):
-        fresh = evaluate_users(instance).serving
+        if rsrp_dbm is None:
+            fresh = evaluate_users(instance).serving
+        else:
+            fresh = np.argmax(rsrp_dbm + RadioCells.from_instance(instance).bias_db[None, :], axis=1)
         serving = fresh if serving is None else np.where(serving >= 0, serving, fresh)
     return serving
 

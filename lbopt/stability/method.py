@@ -47,7 +47,7 @@ def handover_inputs(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndar
     m = user_cell_matrices(instance)
     user_load = m["prb"] / instance.prb_capacity()[None, :]
     adjacency, _ = cell_adjacency(instance)
-    return m["rsrp_dbm"], user_load, serving_or_strongest(instance), adjacency.toarray()
+    return m["rsrp_dbm"], user_load, serving_or_strongest(instance, m["rsrp_dbm"]), adjacency.toarray()
 
 
 def run_summary(run: HandoverRun) -> dict:
