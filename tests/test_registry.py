@@ -168,3 +168,29 @@ def test_methods_lists_every_method_with_family_parameters_and_engines():
     assert "engines: auto, highs, pyomo, ortools, networkx" in out
     assert "--step-db [dB] = 1.0, > 0: CIO step per period" in out
     assert CliRunner().invoke(main, ["methods", "--family", "nope"]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [
+        ("methods: {vgala: {kappa: .inf}}", "methods.vgala.kappa"),
+        ("methods: {zou: {threshold: .nan}}", "methods.zou.threshold"),
+        ("radio: {noise_density_dbm_hz: .nan}", "radio.noise_density_dbm_hz"),
+    ],
+)
+def test_non_finite_settings_are_refused(tmp_path, tiny_path, where, text):
+    path = tmp_path / "i.yaml"
+    save_instance(load_instance(tiny_path), path)
+    path.write_text(path.read_text() + where + "\n")
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 2
+    assert f"field '{text}'" in res.output
+    assert "finite number" in res.output
+
+
+def test_non_finite_flags_are_refused(tmp_path, tiny_path):
+    res = CliRunner().invoke(
+        main, ["solve", str(tiny_path), "-m", "oslb", "--beta", "nan", "--out", str(tmp_path / "o")]
+    )
+    assert res.exit_code == 2
+    assert "--beta: input should be a finite number (got nan)" in res.output

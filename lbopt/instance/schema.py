@@ -30,7 +30,7 @@ PATHLOSS_PRESETS: dict[str, tuple[float, float, float]] = {
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class PathLoss(StrictModel):
@@ -166,16 +166,30 @@ class VgalaParams(AssociationParams):
     )
 
 
-class ZouParams(StrictModel):
-    """Handover Algorithms 1–3 and the greedy CIO scheme of Zou et al. (``lbopt.stability.handover``)."""
+class HandoverSteps(StrictModel):
+    """What every simulated handover scheme of Zou et al. takes: the number of steps."""
+
+    steps: int = param(50, "", "simulation steps k_th", ge=1)
+
+
+class ZouAlgorithmParams(HandoverSteps):
+    """Zou et al.'s handover Algorithms 1–3 (``lbopt.stability.handover``)."""
 
     threshold: float = param(0.5, "", "overload threshold rho_th: cells above it hand users over", gt=0)
     accommodation: float = param(0.25, "", "load-transfer accommodation c of the receiver budgets", gt=0)
-    steps: int = param(50, "", "simulation steps k_th", ge=1)
-    greedy_gain_db: float = param(5.0, "dB", "greedy scheme: offset change per unit of load difference", gt=0)
     execution: Literal["direct", "a3"] = param(
-        "direct", "", "Algorithms 1-3: hand over the selected users (direct) or let A3 execute the new offsets (a3)"
+        "direct", "", "hand over the selected users (direct) or let A3 execute the new offsets (a3)"
     )
+
+
+class GreedyParams(HandoverSteps):
+    """The greedy CIO scheme of Zou et al.'s Fig. 5: no threshold, no budget, no user selection."""
+
+    greedy_gain_db: float = param(5.0, "dB", "offset change per unit of load difference and step", gt=0)
+
+
+class ZouParams(ZouAlgorithmParams, GreedyParams):
+    """``methods.zou``: the parameters of Algorithms 1–3 and of the greedy scheme."""
 
 
 class BreathingParams(StrictModel):

@@ -18,7 +18,7 @@ from lbopt.errors import InvalidParameter, MissingInput, SolverUnavailable, Unkn
 from lbopt.instance.errors import did_you_mean
 from lbopt.methods.spec import Family, MethodSpec, ParamInfo, param_info
 from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
-from lbopt.stability.params import ZouParams
+from lbopt.stability.params import GreedyParams, ZouAlgorithmParams
 from lbopt.vgala.params import (
     AssociationParams,
     LaParams,
@@ -249,7 +249,13 @@ METHODS: dict[str, MethodSpec] = {
         ),
         *(
             MethodSpec(
-                f"zou-{a}", f"lbopt.stability.method:run_{a}", "handover", s, ZouParams, "zou", ("users", "geometry")
+                f"zou-{a}",
+                f"lbopt.stability.method:run_{a}",
+                "handover",
+                s,
+                GreedyParams if a == "greedy" else ZouAlgorithmParams,
+                "zou",
+                ("users", "geometry"),
             )
             for a, s in _ZOU.items()
         ),
