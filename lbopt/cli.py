@@ -277,8 +277,9 @@ def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
         with _progress(CHECK_GROUPS, "validate: checks") as advance:
             result = run_validate(instance, progress=advance, epsilon=epsilon)
         path = write_result(result, out)
-    for check in result.extra["checks"]:
-        click.echo(f"{'PASS' if check['passed'] else 'FAIL'}  {check['check']}: {check['numbers']}")
+    for check in result.extra["checks"]:  # verdicts first (the library sorts them)
+        agrees = {True: "cross-check agrees", False: "CROSS-CHECK DISAGREES", None: "measurement"}[check["agrees"]]
+        click.echo(f"{check['verdict'] or '-':<13} {check['name']} ({agrees}): {check['numbers']}")
     click.echo(f"wrote {path}")
 
 

@@ -1,6 +1,11 @@
 """``lbopt validate``: stability certificates of the cell graph and cross-checks of every method the instance runs.
 
-Each check states pass or fail with its numbers:
+Each check is ``{name, verdict, agrees, numbers}``: the ``verdict`` is a finding about the network or the method
+(``certified`` / ``not-certified`` for a stability certificate, ``converges`` / ``diverges`` for a discrete dynamics,
+``settles`` / ``oscillates`` for a simulated handover scheme; ``None`` for a pure cross-check); ``agrees`` is the
+outcome of the cross-check beside it (declarative against iterative, bound against simulation; ``None`` for a
+measurement). A verdict is never a pass: ``diverges`` with ``agrees: true`` means the simulation confirms the theory's
+prediction that the dynamics diverge. The checks:
 
 * ``graph``: the Laplacian spectrum (λ_2, λ_max per component, method and residuals) and the discrete certificate
   ``ε_max = 2 / λ_max``; a simulation of ``ρ(k+1) = (I − εL)ρ(k)`` at ``ε = ε_max / 2`` from the instance's loads
@@ -71,11 +76,13 @@ def _graph_check(instance: Instance, extra: dict, epsilon: float | None = None) 
         worst = max(worst, factor)
         measured = max(measured, rate)
     return {
-        "check": "graph",
-        "passed": bool(measured <= worst * (1 + 1e-9)),
-        "numbers": f"lambda_2 {spec.lambda_2:.6g}, lambda_max {spec.lambda_max:.6g}, eps_max {eps_max:.6g}; at "
-        f"eps {eps:.6g} predicted factor {worst:.6g}, simulated {measured:.6g} ({len(spec.components)} component(s))"
-        + ("; eps >= eps_max: the discrete dynamics diverge (a finding)" if eps >= eps_max else ""),
+        "name": "graph",
+        "verdict": "converges" if worst < 1.0 else "diverges",
+        "agrees": bool(measured <= worst * (1 + 1e-9)),
+        "numbers": f"lambda_2 {spec.lambda_2:.6g}, lambda_max {spec.lambda_max:.6g}, eps_max = 2/lambda_max "
+        f"{eps_max:.6g}; at eps {eps:.6g} the predicted factor max|1 - eps lambda| is {worst:.6g}, simulated "
+        f"{measured:.6g} ({len(spec.components)} component(s))"
+        + ("; eps >= eps_max: the discrete dynamics do not converge" if eps >= eps_max else ""),
     }
 
 
@@ -95,8 +102,9 @@ def _oslb_engines(instance: Instance) -> dict | None:
             continue
     spread = max(values.values()) - min(values.values())
     return {
-        "check": "oslb-engines",
-        "passed": bool(spread <= CHECK_TOL["oslb-engines"] * max(1.0, abs(values["highs"]))),
+        "name": "oslb-engines",
+        "verdict": None,
+        "agrees": bool(spread <= CHECK_TOL["oslb-engines"] * max(1.0, abs(values["highs"]))),
         "numbers": ", ".join(f"{k} {v:.10g}" for k, v in values.items()) + f" (spread {spread:.3g})",
     }
 
@@ -109,8 +117,10 @@ def _vgala(instance: Instance) -> dict | None:
     res = solve(instance, "vgala")
     gap = res.metrics.get("gap_to_optimum")
     return {
-        "check": "vgala-iteration",
-        "passed": bool(gap is not None and gap <= CHECK_TOL["vgala-iteration"]),
+        "name": "vgala-iteration",
+        # Frank-Wolfe converges in theory; an iteration stopped by its limit has no verdict, only its numbers
+        "verdict": "converges" if res.solver.termination == "converged" else None,
+        "agrees": bool(gap is not None and gap <= CHECK_TOL["vgala-iteration"]),
         "numbers": f"psi {res.metrics['psi']:.10g} vs certified {res.metrics.get('psi_optimum', float('nan')):.10g}: "
         f"relative gap {gap:.3g} after {res.metrics.get('iterations')} iterations",
     }
@@ -126,9 +136,10 @@ def _oslb_nonconservative(instance: Instance) -> dict | None:
     groups = res.tables["groups"]
     err = groups["nonconservative_error_prb"].abs()
     moved = res.metrics["transferred_prb"]
-    return {
-        "check": "oslb-nonconservative",
-        "passed": True,
+    return {  # a measurement: no verdict, nothing to cross-check
+        "name": "oslb-nonconservative",
+        "verdict": None,
+        "agrees": None,
         "numbers": f"planned vs realised load change: sum |error| {err.sum():.6g} PRB, max {err.max():.6g} PRB, "
         f"for {moved:.6g} PRB handed over ({res.metrics['handovers']} handovers)",
     }
@@ -199,12 +210,21 @@ def _continuous_check(instance: Instance, extra: dict) -> dict | None:
             "breaks_condition": cert.margins < 0,
         }
     )
+    positive = int(np.sum(gains[0] > 0))
+    flag = (
+        f"; {positive} estimated self-slope(s) > 0, which the model forbids (gains must be <= 0): the estimate does "
+        "not describe these cells"
+        if positive
+        else ""
+    )
     return {
-        "check": "continuous",
-        "passed": bool(agrees),
+        "name": "continuous",
+        "verdict": "certified" if cert.certified else "not-certified",
+        "agrees": bool(agrees),
+        "positive_gains": positive,
         "numbers": f"gains {source}; {'certified' if cert.certified else 'NOT certified'}: lambda_max(S) "
         f"{cert.lambda_max_s:.6g}, max Re lambda(M) {cert.max_real_m:.6g}, Gershgorin condition broken by "
-        f"{len(cert.failing)} cell(s) (min margin {float(cert.margins.min()):.4g}); {sim}",
+        f"{len(cert.failing)} cell(s) (min margin {float(cert.margins.min()):.4g}); {sim}{flag}",
     }
 
 
@@ -230,8 +250,9 @@ def _handover_checks(instance: Instance, extra: dict) -> list[dict]:
             ok = ok and summary["handovers_not_executed"] == 0 and summary["handovers_unplanned"] == 0
         checks.append(
             {
-                "check": f"handover-{name}",
-                "passed": bool(ok),
+                "name": f"handover-{name}",
+                "verdict": "settles" if summary["stopped"] else "oscillates",
+                "agrees": bool(ok),
                 "numbers": f"{summary['handovers_planned']} planned, {summary['handovers']} executed "
                 f"({summary['handovers_unplanned']} unplanned, {summary['handovers_not_executed']} not executed"
                 + (
@@ -291,8 +312,9 @@ def _mr_jacobian_check(instance: Instance) -> dict | None:
             worst = max(worst, float(np.abs(col - fd[:, j]).max()))
     ok = row_err < 1e-12 and col_err < 1e-12 and off_max <= 0 and worst < 1e-12 and (rank in (None, n - n_comp))
     return {
-        "check": "mr-jacobian",
-        "passed": bool(ok),
+        "name": "mr-jacobian",
+        "verdict": None,
+        "agrees": bool(ok),
         "numbers": f"period {int(part.periods[0])}, {n} antennas, {part.n_records} records: |row sums| "
         f"{row_err:.2g}, |column sums| {col_err:.2g} (relative), largest off-diagonal {off_max:.3g}, rank "
         f"{rank if rank is not None else 'not computed (N > 2000)'} with {n_comp} component(s) (expected N - "
@@ -325,20 +347,26 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
         checks += [c for c in group() if c is not None]
         if progress is not None:
             progress(1)
-    table = pd.DataFrame(checks, columns=["check", "passed", "numbers"])
-    failed = int((~table["passed"]).sum()) if len(table) else 0
+    checks.sort(key=lambda c: c["verdict"] is None)  # verdicts first, then the pure cross-checks and measurements
+    table = pd.DataFrame(checks, columns=["name", "verdict", "agrees", "numbers"])
+    disagree = int(sum(c["agrees"] is False for c in checks))
+    verdicts = {c["name"]: c["verdict"] for c in checks if c["verdict"] is not None}
     return Result(
         instance=instance.name,
         method="validate",
         kind="validation",
         instance_summary=instance.summary(),
-        status=Status.FEASIBLE if failed == 0 else Status.PARTIAL,
+        status=Status.FEASIBLE if disagree == 0 else Status.PARTIAL,
         solver=SolverFacts(name="validate", time_s=time.perf_counter() - t0),
         cells=pd.DataFrame({"id": instance.cells["id"].to_numpy(object)}),
-        metrics={"checks": len(table), "checks_failed": failed},
+        metrics={
+            "checks": len(table),
+            "cross_checks": int(sum(c["agrees"] is not None for c in checks)),
+            "cross_checks_disagreeing": disagree,
+        },
         tables={
             "checks": table,
             **({"continuous": extra.pop("continuous_cells")} if "continuous_cells" in extra else {}),
         },
-        extra={**extra, "checks": checks},
+        extra={**extra, "checks": checks, "verdicts": verdicts},
     )

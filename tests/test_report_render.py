@@ -50,7 +50,9 @@ def test_cell_level_and_comparison_reports(tiny_path, tmp_path):
     assert "gap_vs_optimum" in text
     assert (tmp_path / "cmp" / "oslb" / "flows.csv").is_file()
     assert "<h2>Cell loads</h2>" in _render(solve(inst, "oslb"), tmp_path / "oslb")
-    assert "<h2>Checks</h2>" in _render(validate(inst), tmp_path / "validate")
+    text = _render(validate(inst), tmp_path / "validate")
+    assert "<h2>Verdicts</h2>" in text
+    assert "<h2>Checks (verdict, and whether the cross-check beside it agrees)</h2>" in text
 
 
 def test_handover_family_report(tmp_path):

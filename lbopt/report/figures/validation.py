@@ -11,8 +11,10 @@ from lbopt.report.blocks import df_table, heading, kv_table
 
 def sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
     parts: list[str] = []
+    if data.get("verdicts"):
+        parts += [heading("Verdicts"), kv_table(data["verdicts"])]
     if "checks" in tables:
-        parts += [heading("Checks"), df_table(tables["checks"])]
+        parts += [heading("Checks (verdict, and whether the cross-check beside it agrees)"), df_table(tables["checks"])]
     if "continuous" in tables:
         parts += [
             heading("Continuous certificate per cell (Gershgorin margin −S_ii − Σ|S_ij|)"),
