@@ -67,7 +67,11 @@ def render_report(out_dir: str | os.PathLike) -> Path:
     out = Path(out_dir)
     data, tables = read_result(out)
     tables.setdefault("cells", pd.DataFrame(data.get("cells", [])))
-    body = []
+    sections = sections_of(data)
+    out_sections = sections(data, tables, out) if sections is not None else []
+    # a section function returns its HTML parts, or {"lead": [...], "body": [...]} when some open the page
+    lead, own = (out_sections["lead"], out_sections["body"]) if isinstance(out_sections, dict) else ([], out_sections)
+    body = list(lead)
     if data.get("instance_summary"):
         body += [heading("Instance"), kv_table(data["instance_summary"])]
     solver = {k: v for k, v in (data.get("solver") or {}).items() if v not in (None, {}, [])}
@@ -76,9 +80,7 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         body += [heading("Parameters"), kv_table(data["parameters"])]
     if data.get("metrics"):
         body += [heading("Metrics"), kv_table(data["metrics"])]
-    sections = sections_of(data)
-    if sections is not None:
-        body += sections(data, tables, out)
+    body += own
     text = _page(data, body)
     with replaced_folder(out, keep=True) as tmp:
         (tmp / "report.html").write_text(text, encoding="utf-8")

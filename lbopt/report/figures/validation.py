@@ -9,10 +9,10 @@ import pandas as pd
 from lbopt.report.blocks import df_table, heading, kv_table
 
 
-def sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
+def sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The verdicts lead the page; then the checks, the continuous certificate per cell and the spectrum."""
+    lead = [heading("Verdicts"), kv_table(data["verdicts"])] if data.get("verdicts") else []
     parts: list[str] = []
-    if data.get("verdicts"):
-        parts += [heading("Verdicts"), kv_table(data["verdicts"])]
     if "checks" in tables:
         parts += [heading("Checks (verdict, and whether the cross-check beside it agrees)"), df_table(tables["checks"])]
     if "continuous" in tables:
@@ -28,4 +28,4 @@ def sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[
             kv_table({k: v for k, v in spec.items() if k != "components"}),
             df_table(pd.DataFrame(spec.get("components", []))),
         ]
-    return parts
+    return {"lead": lead, "body": parts}
