@@ -38,6 +38,8 @@ from formulations.status import SolverFacts, Status
 
 #: flows below this (PRBs) are zero; supplies balance when |Σ s_i| is below it
 FLOW_TOL = 1e-7
+#: distance to whole numbers within which a flow of integral data is an integral vertex
+INTEGRAL_TOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class FlowProblem:
         """Total surplus that a balanced solution moves: Σ_{s_i > 0} s_i."""
         return float(self.supply[self.supply > 0].sum())
 
+    def integral_data(self) -> bool:
+        """Whether every supply and finite capacity is a whole number (then the flow polytope's vertices are)."""
+        numbers = np.concatenate([self.supply, self.capacity[np.isfinite(self.capacity)]])
+        return bool(np.all(np.abs(numbers - np.round(numbers)) < 1e-9))
+
     def incidence(self) -> sp.csc_matrix:
         """Node–arc incidence matrix (n × m): +1 at the tail, −1 at the head of every arc."""
         m = self.n_arcs
@@ -105,8 +112,16 @@ class FlowSolution:
 
 
 def _finish(problem: FlowProblem, flow: np.ndarray, facts: SolverFacts) -> FlowSolution:
-    """Status, objective and unmet amounts recomputed from the flow itself (not trusted from the solver)."""
+    """Status, objective and unmet amounts recomputed from the flow itself (not trusted from the solver).
+
+    With integral supplies and capacities every vertex of the flow polytope is integral, so a simplex flow within
+    ``INTEGRAL_TOL`` of whole numbers is rounded to them (an LP solver's vertex carries rounding noise of ~1e-7).
+    """
     flow = np.where(np.abs(flow) < FLOW_TOL, 0.0, flow)
+    if problem.integral_data():
+        whole = np.round(flow)
+        if np.max(np.abs(whole - flow), initial=0.0) <= INTEGRAL_TOL:
+            flow = whole
     net_out = np.bincount(problem.tail, flow, problem.n_nodes) - np.bincount(problem.head, flow, problem.n_nodes)
     residual = problem.supply - net_out  # > 0: surplus left at a source; < 0: deficit left at a sink
     unmet_supply = np.where(problem.supply > 0, np.clip(residual, 0, None), 0.0)

@@ -42,7 +42,8 @@ class SolverFacts:
     ----------
     name : solver or algorithm name (``"highs"``, ``"networkx"``, ``"max-rsrp"``).
     version : its version string, or ``None`` for lbopt's own algorithms.
-    time_s : wall-clock solve time in seconds (model building excluded where the backend separates it).
+    time_s : wall-clock time in seconds; for a method run through :func:`lbopt.methods.solve`, of the whole method.
+    solver_time_s : the solver's (or algorithm's) own time, model building excluded where the backend separates it.
     gap : relative optimality gap, ``0.0`` for a certified optimum, ``None`` when there is no bound.
     bound : the best proven bound on the objective, when known.
     build_time_s : model building time in seconds, when measured separately.
@@ -56,6 +57,7 @@ class SolverFacts:
     name: str
     version: str | None = None
     time_s: float | None = None
+    solver_time_s: float | None = None
     gap: float | None = None
     bound: float | None = None
     build_time_s: float | None = None

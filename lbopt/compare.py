@@ -16,6 +16,7 @@ from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
 from lbopt.methods import FAMILIES, get_method, missing_requirements, solve
 from lbopt.methods.spec import load_target
+from lbopt.provenance import provenance
 from lbopt.result import Result, SolverFacts, Status
 
 __all__ = ["compare"]
@@ -73,4 +74,5 @@ def compare(
         parameters=params,
         instance_summary=instance.summary(),
         children=children,
+        provenance=provenance(instance.seed),
     )

@@ -29,7 +29,7 @@ __all__ = ["Result", "SolverFacts", "Status", "read_result", "write_result"]
 #: keys of ``result.json`` that no extra section may overwrite
 CONTRACT_KEYS = frozenset(
     {"lbopt_version", "instance", "method", "status", "objective", "solver", "metrics", "cells", "flows", "tables"}
-    | {"kind", "family", "parameters", "instance_summary"}
+    | {"kind", "family", "parameters", "instance_summary", "provenance"}
 )
 
 
@@ -54,6 +54,7 @@ class Result:
     instance_summary : sizes of the instance (set by :func:`lbopt.methods.solve`).
     children : results written in sub-folders of their names (a comparison's methods).
     files : further files written into the result folder as they are (an exported model).
+    provenance : lbopt version, git commit, command line, seed, engine, date (:mod:`lbopt.provenance`).
     """
 
     instance: str
@@ -71,6 +72,7 @@ class Result:
     instance_summary: dict[str, Any] | None = None
     children: dict[str, Result] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    provenance: dict[str, Any] | None = None
 
     def raise_for_status(self) -> Result:
         """Raise :class:`lbopt.errors.SolverFailure` when the status is ``error``; else return the result."""
@@ -97,6 +99,8 @@ class Result:
             out["parameters"] = self.parameters
         if self.instance_summary is not None:
             out["instance_summary"] = self.instance_summary
+        if self.provenance is not None:
+            out["provenance"] = self.provenance
         for name, df in self.tables.items():
             if name == "flows":  # a contract key: flows are small and belong in the JSON too
                 out["flows"] = df.to_dict(orient="records")

@@ -39,6 +39,7 @@ import pandas as pd
 from formulations.status import SolverFacts, Status
 from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
+from lbopt.provenance import provenance
 from lbopt.result import Result
 
 CHECK_TOL = {"oslb-engines": 1e-6, "vgala-iteration": 1e-4}
@@ -356,6 +357,7 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
         method="validate",
         kind="validation",
         instance_summary=instance.summary(),
+        provenance=provenance(instance.seed),
         status=Status.FEASIBLE if disagree == 0 else Status.PARTIAL,
         solver=SolverFacts(name="validate", time_s=time.perf_counter() - t0),
         cells=pd.DataFrame({"id": instance.cells["id"].to_numpy(object)}),

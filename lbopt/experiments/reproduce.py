@@ -24,6 +24,7 @@ import pandas as pd
 from formulations.status import SolverFacts, Status
 from lbopt.errors import InvalidParameter, UnknownMethod
 from lbopt.experiments.executor import run_cases
+from lbopt.provenance import provenance
 from lbopt.result import Result
 
 __all__ = ["STUDIES", "get_study", "plan", "reproduce"]
@@ -81,4 +82,5 @@ def reproduce(
         kind="reproduction",
         family=paper,
         parameters={"seeds": seeds, "study_seed": study_seed},
+        provenance={**provenance(study_seed), "workers": workers, "scheduler": scheduler},
     )

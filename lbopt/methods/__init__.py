@@ -8,6 +8,7 @@ command-line flags and ``lbopt methods`` follow from the spec.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from lbopt.errors import InvalidParameter, MissingInput, SolverUnavailable, Unkn
 from lbopt.instance.errors import did_you_mean
 from lbopt.methods.spec import Family, MethodSpec, ParamInfo, param_info
 from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
+from lbopt.provenance import provenance
 from lbopt.stability.params import GreedyParams, ZouAlgorithmParams
 from lbopt.vgala.params import (
     AssociationParams,
@@ -355,6 +357,7 @@ def solve(instance: Instance, method: str, progress: Callable[[int], None] | Non
         raise MissingInput(f"method '{method}' cannot run on instance '{instance.name}': it needs {', '.join(missing)}")
     resolved = resolve_params(instance, method, **params)
     func = spec.load()
+    t0 = time.perf_counter()
     try:
         result = func(instance, progress=progress, **resolved.model_dump())
     except SolverNotInstalled as exc:
@@ -363,7 +366,11 @@ def solve(instance: Instance, method: str, progress: Callable[[int], None] | Non
         raise InvalidParameter(f"method '{method}': {exc}") from exc
     except SolverError as exc:
         result = _solver_error(instance, method, exc)
+    wall = time.perf_counter() - t0
     result.family = spec.family
     result.parameters = resolved.model_dump()
+    # time_s: the wall time of the whole method; the solver's own time, when it reports one, beside it
+    result.solver.solver_time_s, result.solver.time_s = result.solver.time_s, wall
+    result.provenance = provenance(instance.seed, result.solver.name, result.parameters.get("engine"))
     result.instance_summary = instance.summary()
     return result

@@ -72,17 +72,13 @@ def flow_problem(
 
 
 def choose_engine(engine: str, problem: FlowProblem) -> str:
-    """``auto``: OR-Tools when it is installed and every number is an integer, HiGHS otherwise."""
-    if engine != "auto":
-        return engine
-    numbers = np.concatenate([problem.supply, problem.capacity[np.isfinite(problem.capacity)], problem.cost])
-    if np.all(np.abs(numbers - np.round(numbers)) < 1e-9):
-        try:
-            import ortools  # noqa: F401
-        except ImportError:
-            return "highs"
-        return "ortools"
-    return "highs"
+    """``auto``: HiGHS (the matrix API), for integer and fractional data alike.
+
+    The choice depends on the problem, never on which optional solvers are installed: equally cheap plans differ
+    between engines, and a result must not change because OR-Tools happens to be there. The other engines run when
+    asked for by name.
+    """
+    return "highs" if engine == "auto" else engine
 
 
 def plan_cell_level(

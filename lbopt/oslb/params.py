@@ -22,7 +22,7 @@ class OslbMethodParams(ChainMethodParams):
     """OSLB: the flow plan (eq. 10) and, at user level, the handover procedure."""
 
     engine: Literal["auto", "highs", "pyomo", "ortools", "networkx"] = param(
-        "auto", "", "min-cost flow engine (auto: OR-Tools for integer data when installed, else HiGHS)"
+        "auto", "", "min-cost flow engine (auto: HiGHS, whatever else is installed)"
     )
     integral: bool = param(False, "", "integral targets (largest remainder)")
     export: str | None = param(None, "", "write the cell-level LP into the result folder under this name (.mps or .lp)")

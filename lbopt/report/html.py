@@ -80,6 +80,8 @@ def render_report(out_dir: str | os.PathLike) -> Path:
         body += [heading("Parameters"), kv_table(data["parameters"])]
     if data.get("metrics"):
         body += [heading("Metrics"), kv_table(data["metrics"])]
+    own.append(heading("Provenance"))
+    own.append(kv_table(data.get("provenance") or {"provenance": "not recorded"}))
     body += own
     text = _page(data, body)
     with replaced_folder(out, keep=True) as tmp:
