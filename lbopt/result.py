@@ -29,7 +29,7 @@ __all__ = ["Result", "SolverFacts", "Status", "read_result", "write_result"]
 #: keys of ``result.json`` that no extra section may overwrite
 CONTRACT_KEYS = frozenset(
     {"lbopt_version", "instance", "method", "status", "objective", "solver", "metrics", "cells", "flows", "tables"}
-    | {"kind", "family", "parameters", "instance_summary", "provenance"}
+    | {"kind", "family", "parameters", "instance_summary", "provenance", "evaluation"}
 )
 
 
@@ -55,6 +55,7 @@ class Result:
     children : results written in sub-folders of their names (a comparison's methods).
     files : further files written into the result folder as they are (an exported model).
     provenance : lbopt version, git commit, command line, seed, engine, date (:mod:`lbopt.provenance`).
+    evaluation : the family's measurement of the method's final state (:mod:`lbopt.evaluate`).
     """
 
     instance: str
@@ -73,6 +74,7 @@ class Result:
     children: dict[str, Result] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     provenance: dict[str, Any] | None = None
+    evaluation: dict[str, Any] | None = None
 
     def raise_for_status(self) -> Result:
         """Raise :class:`lbopt.errors.SolverFailure` when the status is ``error``; else return the result."""
@@ -101,6 +103,8 @@ class Result:
             out["instance_summary"] = self.instance_summary
         if self.provenance is not None:
             out["provenance"] = self.provenance
+        if self.evaluation is not None:
+            out["evaluation"] = self.evaluation
         for name, df in self.tables.items():
             if name == "flows":  # a contract key: flows are small and belong in the JSON too
                 out["flows"] = df.to_dict(orient="records")

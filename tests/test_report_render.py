@@ -47,7 +47,7 @@ def test_cell_level_and_comparison_reports(tiny_path, tmp_path):
     inst = load_instance(tiny_path)
     text = _render(compare(inst, ["oslb", "chain", "none"]), tmp_path / "cmp")
     assert "<h2>Comparison</h2>" in text
-    assert "gap_vs_optimum" in text
+    assert "plan_volume_over_flow_optimum" in text
     assert (tmp_path / "cmp" / "oslb" / "flows.csv").is_file()
     assert "<h2>Cell loads</h2>" in _render(solve(inst, "oslb"), tmp_path / "oslb")
     text = _render(validate(inst), tmp_path / "validate")

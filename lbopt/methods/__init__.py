@@ -14,10 +14,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from formulations.errors import SolverError, SolverNotInstalled, UnsupportedData
+from formulations.status import Status
 from lbopt.breathing.params import BreathingMethodParams
 from lbopt.errors import InvalidParameter, MissingInput, SolverUnavailable, UnknownMethod
 from lbopt.instance.errors import did_you_mean
-from lbopt.methods.spec import Family, MethodSpec, ParamInfo, param_info
+from lbopt.methods.spec import Family, MethodSpec, ParamInfo, load_target, param_info
 from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
 from lbopt.provenance import provenance
 from lbopt.stability.params import GreedyParams, ZouAlgorithmParams
@@ -80,6 +81,7 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
 
 _LOADS_TABLE = "lbopt.oslb.comparison:loads_table"
 _LOADS_REPORT = "lbopt.report.figures.loads:comparison_sections"
+_EVALUATE = "lbopt.evaluate:evaluate_result"
 
 FAMILIES: dict[str, Family] = {
     f.name: f
@@ -91,6 +93,7 @@ FAMILIES: dict[str, Family] = {
             compare_table=_LOADS_TABLE,
             report="lbopt.report.figures.loads:method_sections",
             compare_report=_LOADS_REPORT,
+            evaluate=_EVALUATE,
         ),
         Family(
             "handover",
@@ -99,6 +102,7 @@ FAMILIES: dict[str, Family] = {
             compare_table=_LOADS_TABLE,
             report="lbopt.report.figures.handover:method_sections",
             compare_report=_LOADS_REPORT,
+            evaluate=_EVALUATE,
         ),
         Family(
             "baseline",
@@ -107,6 +111,7 @@ FAMILIES: dict[str, Family] = {
             compare_table=_LOADS_TABLE,
             report="lbopt.report.figures.loads:method_sections",
             compare_report=_LOADS_REPORT,
+            evaluate=_EVALUATE,
         ),
         Family(
             "association",
@@ -326,7 +331,7 @@ def _solver_error(instance: Instance, method: str, exc: SolverError) -> Result:
     """A solver failure as a result: status ``error``, the stage and the solver's words."""
     import pandas as pd
 
-    from lbopt.result import Result, SolverFacts, Status
+    from lbopt.result import Result, SolverFacts
 
     stage = exc.stage or "solve"
     _log.warning("%s on %s: %s failed: %s", method, instance.name, stage, exc)
@@ -369,6 +374,9 @@ def solve(instance: Instance, method: str, progress: Callable[[int], None] | Non
     wall = time.perf_counter() - t0
     result.family = spec.family
     result.parameters = resolved.model_dump()
+    family = FAMILIES[spec.family]
+    if family.evaluate and result.status != Status.ERROR:
+        result.evaluation = load_target(family.evaluate)(instance, result)
     # time_s: the wall time of the whole method; the solver's own time, when it reports one, beside it
     result.solver.solver_time_s, result.solver.time_s = result.solver.time_s, wall
     result.provenance = provenance(instance.seed, result.solver.name, result.parameters.get("engine"))

@@ -91,6 +91,8 @@ class Family:
     compare_table : ``"module:function"``, ``(instance, results) -> DataFrame``: one row per method, measured alike.
     report : ``"module:function"``, ``(data, tables, folder) -> list[str]``: HTML sections of one result.
     compare_report : the same for a comparison folder of this family's comparison.
+    evaluate : ``"module:function"``, ``(instance, result) -> dict | None``: the ``evaluation`` section, measured
+        from the method's final state the same way for every method of the family (``None``: not yet measured).
     """
 
     name: str
@@ -99,6 +101,7 @@ class Family:
     compare_table: str
     report: str | None = None
     compare_report: str | None = None
+    evaluate: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
-"""The loads comparison (families cell-load, handover, baseline): every method's loads recomputed from what it
-returned — at group level (macro cell + picocells, after any picocell re-homing) for user-level instances, from
-``users.serving_after`` and ``users.prb_after``; from ``cells.load_before/after`` for cell-level ones — so the
-columns compare like with like. A method's handover volume is ``metrics.handover_volume_prb`` when it plans one
-(its planned PRBs), else the PRBs its handovers freed. The gap is measured against ``metrics.reference_volume_prb``
-of the result that gives one (OSLB's global min-cost flow optimum).
+"""The loads comparison (families cell-load, handover, baseline): one row per method, from the evaluations.
+
+Every column is the method's ``evaluation`` (:mod:`lbopt.evaluate`): the same measurement of every method's final
+state, at one level, so the rows compare like with like and each can be recomputed from the method's ``users.csv``.
+There is no gap column yet: a gap needs a certified lower bound of the realised loads (``ua-opt``, to come); the
+planned volume of a flow plan over the flow optimum is reported as what it is, a ratio.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from lbopt.instance.model import Instance
-from lbopt.metrics import load_distribution_index, load_std
 from lbopt.result import Result
 
 __all__ = ["group_loads", "loads_table"]
@@ -37,32 +36,33 @@ def group_loads(instance: Instance, result: Result, when: str) -> np.ndarray | N
     return (prb.reindex(heads).fillna(0.0) / cap).to_numpy()
 
 
-def _row(instance: Instance, name: str, result: Result, optimum: float | None) -> dict:
-    m = result.metrics
-    loads = {w: group_loads(instance, result, w) for w in ("before", "after")}
-    if loads["after"] is None:
-        loads = {w: result.cells[f"load_{w}"].to_numpy() for w in ("before", "after")}
-    volume = m.get("handover_volume_prb", m.get("transferred_prb", 0.0))
-    return {
-        "method": name,
-        "status": result.status.value,
-        "ldi_before": load_distribution_index(loads["before"]),
-        "ldi_after": load_distribution_index(loads["after"]),
-        "load_std_after": load_std(loads["after"]),
-        "max_load_after": float(np.max(loads["after"])),
-        "transferred_prb": float(m.get("transferred_prb", 0.0)),
-        "handover_volume_prb": float(volume or 0.0),
-        "gap_vs_optimum": (float(volume) / optimum - 1.0) if optimum and volume is not None else None,
-        "unmet_prb": m.get("unmet_prb"),
-        "handovers": m.get("handovers"),
-        "nonconservative_error_prb": m.get("nonconservative_error_prb"),
-        "time_s": result.solver.time_s,
-    }
+#: the columns of the loads comparison, all from the methods' evaluations (:mod:`lbopt.evaluate`)
+COLUMNS = (
+    "level",
+    "ldi_before",
+    "ldi_after",
+    "load_std_after",
+    "max_load_after",
+    "over_busy_after",
+    "unmet_prb",
+    "outage_users",
+    "handovers",
+    "prb_moved",
+    "prb_received",
+    "plan_volume_over_flow_optimum",
+)
 
 
 def loads_table(instance: Instance, results: dict[str, Result]) -> pd.DataFrame:
-    """One row per method (see the module docstring)."""
-    optimum = next(
-        (r.metrics["reference_volume_prb"] for r in results.values() if "reference_volume_prb" in r.metrics), None
-    )
-    return pd.DataFrame([_row(instance, n, r, optimum) for n, r in results.items()])
+    """One row per method, every number from its ``evaluation`` (measured alike from its final state)."""
+    rows = []
+    for name, r in results.items():
+        ev = r.evaluation or {}
+        rows.append(
+            {"method": name, "status": r.status.value, **{k: ev.get(k) for k in COLUMNS}, "time_s": r.solver.time_s}
+        )
+    table = pd.DataFrame(rows)
+    levels = set(table["level"].dropna())
+    if len(levels) > 1:  # cannot happen on one instance; a table of mixed levels would compare unlike things
+        raise ValueError(f"evaluations at different levels: {sorted(levels)}")
+    return table

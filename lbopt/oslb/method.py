@@ -125,6 +125,7 @@ def run_chain(
     metrics["capacity_violation_prb"] = float(violation.sum())
     metrics["optimum_cost"] = optimum
     metrics["handover_volume_prb"] = float(p.cost @ flow)
+    metrics["flow_optimum_prb"] = optimum
     return Result(
         instance=instance.name,
         method="chain",
@@ -163,7 +164,6 @@ def run_oslb(
         result = user_level_result(
             instance, target=target, beta=beta, integral=integral, engine=engine, plan=plan, arc_capacity=arc_capacity
         )
-        result.metrics["reference_volume_prb"] = result.metrics["global_optimum_prb"]
         return result
     if level != "cell":
         raise InvalidParameter(f"unknown level '{level}'; expected auto, cell or user")
@@ -192,7 +192,7 @@ def run_oslb(
         objective=sol.objective,
         solver=sol.facts,
         cells=cells_table(instance, plan),
-        metrics={**plan_metrics(plan), "handover_volume_prb": sol.objective, "reference_volume_prb": sol.objective},
+        metrics={**plan_metrics(plan), "handover_volume_prb": sol.objective, "flow_optimum_prb": sol.objective},
         tables={"flows": flows_table(instance, plan)},
         extra=extra,
         files=files,

@@ -158,6 +158,7 @@ def user_level_result(instance: Instance, **params) -> Result:
             "nonconservative_error_max_prb": float(np.abs(groups["nonconservative_error_prb"]).max()),
             "groups": o.groups.n,
             "handover_volume_prb": float(np.floor(np.abs(o.plan_net) + FLOOR_TOL).sum()),
+            "flow_optimum_prb": o.solution.objective,
         }
     )
     if o.distributed_net is not None:

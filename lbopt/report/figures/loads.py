@@ -27,7 +27,7 @@ def period_figure(trace: pd.DataFrame):
 
 
 def comparison_figure(table: pd.DataFrame):
-    """LDI before/after and handover volume per method."""
+    """LDI before/after, and the PRBs moved (in the cells left) and received (in the cells joined) per method."""
     plt = pyplot()
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -39,10 +39,12 @@ def comparison_figure(table: pd.DataFrame):
     ax1.set_ylim(min(0.5, float(table[["ldi_before", "ldi_after"]].min().min()) - 0.05), 1.0)
     ax1.set_ylabel("load distribution index")
     ax1.legend(fontsize=8)
-    ax2.bar(x, table["handover_volume_prb"].fillna(0), color="tab:gray")
+    ax2.bar(x - 0.2, table["prb_moved"].fillna(0), 0.4, color="tab:gray", label="moved (source cells)")
+    ax2.bar(x + 0.2, table["prb_received"].fillna(0), 0.4, color="tab:olive", label="received (target cells)")
     ax2.set_xticks(x)
     ax2.set_xticklabels(table["method"])
-    ax2.set_ylabel("handover volume (PRB)")
+    ax2.set_ylabel("PRBs handed over")
+    ax2.legend(fontsize=8)
     fig.suptitle("Methods compared")
     return fig
 
@@ -105,13 +107,15 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
 def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
     """The loads comparison table and its figure."""
     comp = tables["comparison"]
+    level = ", ".join(map(str, comp["level"].dropna().unique())) or "cell"
     return [
         heading("Comparison"),
         df_table(comp.drop(columns=["time_s"], errors="ignore")),
         figure(comparison_figure(comp), "comparison"),
         paragraph(
-            "Loads at group level (macro cell + picocells) for user-level instances. "
-            "Gap: handover volume over the certified optimum of the OSLB flow plan, minus one.",
+            f"Every row is the method's evaluation, measured alike from its final state at {level} level "
+            "(a group is a macro cell with its picocells). plan_volume_over_flow_optimum: a flow plan's planned PRBs "
+            "over the certified flow optimum (a ratio about the plan, not a gap of the loads users end up with).",
             muted=True,
         ),
     ]
