@@ -158,3 +158,27 @@ def test_distributed_plan_runs_end_to_end_and_is_reported():
     assert res.extra["plan"] == "distributed"
     assert res.metrics["distributed_plan_prb"] == pytest.approx(executed)
     assert res.objective == pytest.approx(executed)
+
+
+def test_the_non_conservative_error_splits_into_shortfall_and_inflation():
+    """Each group's error realised − planned is exactly shortfall + inflation + within-group change, the totals are
+    planned − executed and received − executed, and the result says so in words with the same numbers."""
+    inst = hetnet(rings=2, busy_cells=5, busy_users=40, seed=1)
+    res = solve(inst, "oslb", integral=True)
+    g, m = res.tables["groups"], res.metrics
+    parts = g["error_shortfall_prb"] + g["error_inflation_prb"] + g["error_within_group_prb"]
+    np.testing.assert_allclose(parts, g["nonconservative_error_prb"], atol=1e-9)
+    users, cells = res.tables["users"], res.cells.set_index("id")
+    # users that changed group: handed over, or on a picocell re-homed to another macro cell's group
+    left = (
+        cells["group"].reindex(users["serving_before"]).to_numpy()
+        != cells["group_after"].reindex(users["serving_after"]).to_numpy()
+    )
+    assert m["rehomed_picocells"] > 0  # this drop exercises the picocell fallback too
+    assert m["executed_prb"] == pytest.approx(users.loc[left, "prb_before"].sum())
+    assert m["shortfall_prb"] == pytest.approx(m["planned_prb"] - m["executed_prb"])
+    assert m["inflation_prb"] == pytest.approx(users.loc[left, "prb_after"].sum() - m["executed_prb"])
+    assert m["routable_prb"] <= m["required_prb"] + 1e-9
+    text = res.extra["plan_vs_execution"]
+    assert f"{m['shortfall_prb']:.0f} planned PRBs were not moved" in text
+    assert f"({m['inflation_prb']:+.0f}, inflation" in text

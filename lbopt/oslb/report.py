@@ -19,6 +19,33 @@ def _group_loads(
     return np.bincount(group_of_cell[serving], prb, outcome.groups.n)
 
 
+def _error_split(o: UserLevelOutcome, planned_net_out: np.ndarray) -> dict[str, np.ndarray]:
+    """The non-conservative error of every group, ``realised − planned``, split into three parts that add up to it:
+
+    * shortfall: the planned net transfer out of the group that was not executed,
+      ``(planned_out − planned_in) − (executed_out − executed_in)`` (executed counted in the source cells' PRBs);
+    * inflation: what the users who joined the group need there beyond what they needed where they came from,
+      ``received_in − executed_in``;
+    * within the group: PRB changes of users who stayed in the group (zero when nobody changes cell inside it).
+    """
+    n = o.groups.n
+    before = o.groups.of_cell[o.serving_before]
+    after = o.group_after[o.serving_after]
+    left = before != after
+    executed_out = np.bincount(before[left], o.prb_before[left], n)
+    executed_in = np.bincount(after[left], o.prb_before[left], n)
+    received_in = np.bincount(after[left], o.prb_after[left], n)
+    within = np.bincount(after[~left], o.prb_after[~left] - o.prb_before[~left], n)
+    return {
+        "executed_out_prb": executed_out,
+        "executed_in_prb": executed_in,
+        "received_in_prb": received_in,
+        "error_shortfall_prb": planned_net_out - (executed_out - executed_in),
+        "error_inflation_prb": received_in - executed_in,
+        "error_within_group_prb": within,
+    }
+
+
 def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
     ids = instance.cells["id"].to_numpy(object)
     user_ids = instance.users["id"].to_numpy(object)
@@ -35,6 +62,7 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
         planned_in[dst] += abs(np.floor(abs(y) + FLOOR_TOL))
     planned = o.demand - planned_out + planned_in
     realised = _group_loads(o, o.serving_after, o.prb_after, o.group_after)
+    split = _error_split(o, planned_out - planned_in)
     groups = pd.DataFrame(
         {
             "group": head_ids,
@@ -47,6 +75,7 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
             "load_planned": planned / o.capacity,
             "load_after": realised / o.capacity,
             "nonconservative_error_prb": realised - planned,
+            **split,
         }
     )
     cap = instance.prb_capacity()
@@ -122,6 +151,21 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
     }
 
 
+def _plan_vs_execution(m: dict) -> str:
+    """Why the certified plan's loads are not the loads users end up with, in numbers."""
+    return (
+        f"The flow plan is optimal for the group-level flow model: its arcs carry {m['planned_prb']:.0f} PRBs of "
+        f"handovers (a PRB passing through a group counts on each arc) and bring {m['routable_prb']:.0f} of the "
+        f"{m['required_prb']:.0f} surplus PRBs to where they are needed (the arc capacities allow no more). "
+        f"Executed through A3 with the offsets the CIO LP could set, {m['handovers']} handovers moved users holding "
+        f"{m['executed_prb']:.0f} PRBs in their source cells: {m['shortfall_prb']:.0f} planned PRBs were not moved "
+        f"(shortfall). The moved users need {m['received_prb']:.0f} PRBs in their new cells "
+        f"({m['inflation_prb']:+.0f}, inflation: a transfer is not conservative). The loads users end up with "
+        "differ from the plan's by these amounts; the groups table splits each group's error into shortfall, "
+        "inflation and changes within the group."
+    )
+
+
 def user_level_result(instance: Instance, **params) -> Result:
     t0 = time.perf_counter()
     o = run_user_level(instance, **params)
@@ -142,6 +186,11 @@ def user_level_result(instance: Instance, **params) -> Result:
             "cell_ldi_before": load_distribution_index(cells["load_before"].to_numpy()),
             "cell_ldi_after": load_distribution_index(cells["load_after"].to_numpy()),
             "planned_prb": float(t["flows"]["prb"].sum()),
+            "routable_prb": o.solution.routed,
+            "executed_prb": float(groups["executed_out_prb"].sum()),
+            # the plan not carried out, and what the moved users need beyond their PRBs in the source cells
+            "shortfall_prb": float(t["flows"]["prb"].sum() - groups["executed_out_prb"].sum()),
+            "inflation_prb": float(groups["received_in_prb"].sum() - groups["executed_out_prb"].sum()),
             "transferred_prb": transferred,
             "received_prb": float(handovers["prb_after"].sum()) + rehomed_prb,
             "required_prb": o.solution.required,
@@ -163,6 +212,7 @@ def user_level_result(instance: Instance, **params) -> Result:
     )
     if o.distributed_net is not None:
         metrics["distributed_plan_prb"] = float(np.abs(o.distributed_net).sum())
+    explanation = _plan_vs_execution(metrics)
     facts = o.solution.facts
     facts.extra["total_time_s"] = time.perf_counter() - t0
     facts.extra["cio_lp"] = o.cio.facts.to_dict()
@@ -175,5 +225,10 @@ def user_level_result(instance: Instance, **params) -> Result:
         cells=cells,
         metrics=metrics,
         tables=t,
-        extra={"level": "user", "plan": o.plan, "target": params.get("target") or instance.methods.oslb.target},
+        extra={
+            "level": "user",
+            "plan": o.plan,
+            "target": params.get("target") or instance.methods.oslb.target,
+            "plan_vs_execution": explanation,
+        },
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lbopt.report.blocks import df_table, esc, figure, heading, paragraph, pyplot
+from lbopt.report.blocks import df_table, esc, figure, heading, kv_table, paragraph, pyplot
 from lbopt.report.figures.common import (
     cell_loads_section,
     load_figure,
@@ -97,6 +97,13 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     trace = tables.get("trace")
     if trace is not None and "period" in trace:
         parts += [heading("Trace"), figure(period_figure(trace), "trace")]
+    if data.get("plan_vs_execution"):
+        keys = ("planned_prb", "routable_prb", "executed_prb", "received_prb", "shortfall_prb", "inflation_prb")
+        parts += [
+            heading("Plan and execution"),
+            paragraph(data["plan_vs_execution"]),
+            kv_table({k: data["metrics"][k] for k in keys if k in data.get("metrics", {})}),
+        ]
     pairs = tables.get("pairs")
     if pairs is not None and len(pairs):
         parts += [heading("Planned transfers and how they were executed"), df_table(pairs)]
