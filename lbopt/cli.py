@@ -312,6 +312,12 @@ def _write(instance, out: str, tables: str) -> None:
     click.echo(f"wrote {path} ({s['cells']} cells, {s['users']} users, {s['locations']} locations{mr})")
 
 
+#: generator flag ranges: a generator never writes what `lbopt check` refuses
+_COUNT = click.IntRange(min=0)
+_POSITIVE = click.FloatRange(min=0.0, min_open=True)
+_SHARE = click.FloatRange(0.0, 1.0)
+
+
 def _common(f: Callable) -> Callable:
     f = click.option(
         "--tables",
@@ -320,15 +326,17 @@ def _common(f: Callable) -> Callable:
         help="where tables go: inline in the YAML or side files",
     )(f)
     f = click.option("--name", default=None, help="instance name")(f)
-    f = click.option("--seed", type=int, default=0, show_default=True, help="seed of every random choice")(f)
+    f = click.option("--seed", type=_COUNT, default=0, show_default=True, help="seed of every random choice")(f)
     return click.option("--out", required=True, type=click.Path(dir_okay=False), help="instance file to write")(f)
 
 
 @generate.command("hexgrid")
 @_common
-@click.option("--rings", type=int, default=None, help="rings around the centre (N = 3R(R+1)+1)")
-@click.option("--cells", "n_cells", type=int, default=None, help="number of cells (first N of the spiral)")
-@click.option("--isd", "isd_m", type=float, default=500.0, show_default=True, help="inter-site distance (m)")
+@click.option("--rings", type=click.IntRange(0, 100), default=None, help="rings around the centre (N = 3R(R+1)+1)")
+@click.option(
+    "--cells", "n_cells", type=click.IntRange(1, 100_000), default=None, help="number of cells (first N of the spiral)"
+)
+@click.option("--isd", "isd_m", type=_POSITIVE, default=500.0, show_default=True, help="inter-site distance (m)")
 @click.option("--wraparound/--no-wraparound", default=False, show_default=True)
 def gen_hexgrid(out, seed, name, tables, rings, n_cells, isd_m, wraparound) -> None:
     """Hexagonal macro grid with neighbour links."""
@@ -342,14 +350,14 @@ def gen_hexgrid(out, seed, name, tables, rings, n_cells, isd_m, wraparound) -> N
 
 @generate.command("hetnet")
 @_common
-@click.option("--rings", type=int, default=3, show_default=True, help="macro rings (3 → 37 cells)")
-@click.option("--isd", "isd_m", type=float, default=1000.0, show_default=True)
+@click.option("--rings", type=click.IntRange(0, 40), default=3, show_default=True, help="macro rings (3 → 37 cells)")
+@click.option("--isd", "isd_m", type=_POSITIVE, default=1000.0, show_default=True)
 @click.option("--picos", type=(int, int), default=(2, 4), show_default=True, help="picocells per macro (min max)")
-@click.option("--normal-users", type=int, default=10, show_default=True)
-@click.option("--busy-cells", type=int, default=15, show_default=True)
-@click.option("--busy-users", type=int, default=30, show_default=True)
-@click.option("--pico-user-share", type=float, default=1 / 3, show_default=True)
-@click.option("--demand", "demand_bps", type=float, default=1e6, show_default=True, help="CBR per user (bit/s)")
+@click.option("--normal-users", type=_COUNT, default=10, show_default=True)
+@click.option("--busy-cells", type=_COUNT, default=15, show_default=True)
+@click.option("--busy-users", type=_COUNT, default=30, show_default=True)
+@click.option("--pico-user-share", type=_SHARE, default=1 / 3, show_default=True)
+@click.option("--demand", "demand_bps", type=_POSITIVE, default=1e6, show_default=True, help="CBR per user (bit/s)")
 @click.option("--wraparound/--no-wraparound", default=True, show_default=True)
 @click.option(
     "--serving",
@@ -397,16 +405,20 @@ def gen_hetnet(
 
 @generate.command("vgala")
 @_common
-@click.option("--width", "width_m", type=float, default=2000.0, show_default=True)
-@click.option("--height", "height_m", type=float, default=2000.0, show_default=True)
-@click.option("--macro", "n_macro", type=int, default=3, show_default=True)
-@click.option("--small", "n_small", type=int, default=7, show_default=True)
+@click.option("--width", "width_m", type=_POSITIVE, default=2000.0, show_default=True)
+@click.option("--height", "height_m", type=_POSITIVE, default=2000.0, show_default=True)
+@click.option("--macro", "n_macro", type=click.IntRange(1, 1000), default=3, show_default=True)
+@click.option("--small", "n_small", type=click.IntRange(0, 1000), default=7, show_default=True)
 @click.option("--poisson/--fixed", default=False, show_default=True, help="Poisson numbers of cells")
-@click.option("--grid", "grid_m", type=float, default=10.0, show_default=True, help="location grid step (m)")
-@click.option("--arrival-rate", type=float, default=200.0, show_default=True, help="total flow arrivals per second")
-@click.option("--mean-size", type=float, default=250e3, show_default=True, help="mean flow size (bit)")
-@click.option("--hotspots", type=int, default=0, show_default=True)
-@click.option("--max-pathloss", type=float, default=150.0, show_default=True, help="uplink path-loss threshold α* (dB)")
+@click.option(
+    "--grid", "grid_m", type=click.FloatRange(min=1.0), default=10.0, show_default=True, help="location grid step (m)"
+)
+@click.option("--arrival-rate", type=_POSITIVE, default=200.0, show_default=True, help="total flow arrivals per second")
+@click.option("--mean-size", type=_POSITIVE, default=250e3, show_default=True, help="mean flow size (bit)")
+@click.option("--hotspots", type=_COUNT, default=0, show_default=True)
+@click.option(
+    "--max-pathloss", type=_POSITIVE, default=150.0, show_default=True, help="uplink path-loss threshold α* (dB)"
+)
 def gen_vgala(
     out,
     seed,
@@ -446,10 +458,10 @@ def gen_vgala(
 
 @generate.command("zou16")
 @_common
-@click.option("--users", type=int, default=200, show_default=True)
-@click.option("--hotspot-share", type=float, default=0.15, show_default=True)
-@click.option("--hotspot-std", type=float, default=250.0, show_default=True, help="hotspot radius (std, m)")
-@click.option("--mean-load", type=float, default=None, help="initial mean load (default: the paper's for --users)")
+@click.option("--users", type=click.IntRange(1, 1_000_000), default=200, show_default=True)
+@click.option("--hotspot-share", type=_SHARE, default=0.15, show_default=True)
+@click.option("--hotspot-std", type=_POSITIVE, default=250.0, show_default=True, help="hotspot radius (std, m)")
+@click.option("--mean-load", type=_POSITIVE, default=None, help="initial mean load (default: the paper's for --users)")
 def gen_zou16(out, seed, name, tables, users, hotspot_share, hotspot_std, mean_load) -> None:
     """The stability paper's 16 BSs, 500 m apart, with hotspots at its overloaded BSs."""
     with _user_errors():
@@ -467,8 +479,8 @@ def gen_zou16(out, seed, name, tables, users, hotspot_share, hotspot_std, mean_l
 @click.option(
     "--neighbours", type=click.Choice(["delaunay", "distance", "radius"]), default="delaunay", show_default=True
 )
-@click.option("--max-distance", type=float, default=400.0, show_default=True, help="for --neighbours distance (m)")
-@click.option("--demand", "demand_bps", type=float, default=1e6, show_default=True)
+@click.option("--max-distance", type=_POSITIVE, default=400.0, show_default=True, help="for --neighbours distance (m)")
+@click.option("--demand", "demand_bps", type=_POSITIVE, default=1e6, show_default=True)
 @click.option("--serving/--no-serving", default=True, show_default=True, help="attach users by strongest RSRP")
 @click.option("--source", default=None, help="provenance and credit text stored in the instance")
 def gen_sites(
@@ -487,14 +499,14 @@ def gen_sites(
 @generate.command("drop")
 @_common
 @click.option("--base", required=True, type=click.Path(dir_okay=False), help="instance whose cells receive the users")
-@click.option("--uniform", type=int, default=0, show_default=True, help="users uniform over the layout")
-@click.option("--hotspots", type=int, default=0, show_default=True, help="number of Gaussian hotspot clusters")
-@click.option("--hotspot-users", type=int, default=0, show_default=True, help="users in the hotspots")
-@click.option("--hotspot-std", type=float, default=100.0, show_default=True, help="hotspot radius (std, m)")
-@click.option("--per-cell", type=int, default=0, show_default=True, help="users in every cell's region")
+@click.option("--uniform", type=_COUNT, default=0, show_default=True, help="users uniform over the layout")
+@click.option("--hotspots", type=_COUNT, default=0, show_default=True, help="number of Gaussian hotspot clusters")
+@click.option("--hotspot-users", type=_COUNT, default=0, show_default=True, help="users in the hotspots")
+@click.option("--hotspot-std", type=_POSITIVE, default=100.0, show_default=True, help="hotspot radius (std, m)")
+@click.option("--per-cell", type=_COUNT, default=0, show_default=True, help="users in every cell's region")
 @click.option("--busy", default="", help="comma-separated ids of busy cells")
-@click.option("--per-busy-cell", type=int, default=0, show_default=True, help="users in each busy cell's region")
-@click.option("--demand", "demand_bps", type=float, default=1e6, show_default=True)
+@click.option("--per-busy-cell", type=_COUNT, default=0, show_default=True, help="users in each busy cell's region")
+@click.option("--demand", "demand_bps", type=_POSITIVE, default=1e6, show_default=True)
 @click.option("--serving/--no-serving", default=True, show_default=True, help="attach users by strongest RSRP")
 def gen_drop(
     out,
@@ -536,9 +548,17 @@ def gen_drop(
 @generate.command("mr")
 @_common
 @click.option("--base", required=True, type=click.Path(dir_okay=False), help="instance whose cells are the antennas")
-@click.option("--users-peak", type=int, default=2000, show_default=True, help="users at the busiest hour")
-@click.option("--top-k", type=int, default=4, show_default=True, help="antennas per record")
-@click.option("--noise-db", type=float, default=2.0, show_default=True, help="measurement noise (std, dB)")
+@click.option(
+    "--users-peak",
+    type=click.IntRange(1, 10_000_000),
+    default=2000,
+    show_default=True,
+    help="users at the busiest hour",
+)
+@click.option("--top-k", type=click.IntRange(1, 64), default=4, show_default=True, help="antennas per record")
+@click.option(
+    "--noise-db", type=click.FloatRange(min=0.0), default=2.0, show_default=True, help="measurement noise (std, dB)"
+)
 def gen_mr(out, seed, name, tables, base, users_peak, top_k, noise_db) -> None:
     """A synthetic 24-hour MR day (tidal pattern) over an existing layout, with CPICH powers and bounds."""
     with _user_errors():
@@ -551,9 +571,15 @@ def gen_mr(out, seed, name, tables, base, users_peak, top_k, noise_db) -> None:
 
 @generate.command("breathing")
 @_common
-@click.option("--antennas", type=int, default=60, show_default=True)
-@click.option("--isd", "isd_m", type=float, default=800.0, show_default=True, help="inter-site distance (m)")
-@click.option("--users-peak", type=int, default=6000, show_default=True, help="users at the busiest hour")
+@click.option("--antennas", type=click.IntRange(2, 100_000), default=60, show_default=True)
+@click.option("--isd", "isd_m", type=_POSITIVE, default=800.0, show_default=True, help="inter-site distance (m)")
+@click.option(
+    "--users-peak",
+    type=click.IntRange(1, 10_000_000),
+    default=6000,
+    show_default=True,
+    help="users at the busiest hour",
+)
 def gen_breathing(out, seed, name, tables, antennas, isd_m, users_peak) -> None:
     """An area of macro antennas (jittered hexagonal layout) with a synthetic MR day (the Breathing set-up)."""
     with _user_errors():

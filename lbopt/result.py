@@ -165,12 +165,22 @@ def read_result(out_dir: str | os.PathLike) -> tuple[dict[str, Any], dict[str, p
     path = out / "result.json"
     if not path.is_file():
         raise MissingInput(f"{path}: no result.json here; run `lbopt solve ... --out {out}` first")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MissingInput(f"{path}: not a result.json lbopt can read ({exc})") from None
+    required = {"instance": str, "method": str, "status": str, "tables": list}
+    wrong = [k for k, t in required.items() if not isinstance(data, dict) or not isinstance(data.get(k), t)]
+    if wrong:
+        raise MissingInput(f"{path}: not a result.json written by lbopt (missing or malformed: {', '.join(wrong)})")
     tables = {}
-    for name in data.get("tables", ["cells"]):
-        csv = out / f"{name}.csv"
+    for name in data["tables"]:
+        csv = out / f"{Path(str(name)).name}.csv"
         if csv.is_file():
-            tables[name] = pd.read_csv(
-                csv, dtype={"id": str, "serving": str, "serving_before": str, "serving_after": str}
-            )
+            try:
+                tables[name] = pd.read_csv(
+                    csv, dtype={"id": str, "serving": str, "serving_before": str, "serving_after": str}
+                )
+            except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+                raise MissingInput(f"{csv}: a table of this result cannot be read ({exc})") from None
     return data, tables

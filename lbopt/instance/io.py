@@ -18,14 +18,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from lbopt.atomic import atomic_write
-from lbopt.instance.errors import InstanceError, did_you_mean
+from lbopt.instance.errors import InstanceError, did_you_mean, short_repr
 from lbopt.instance.model import Instance
 from lbopt.instance.schema import DOCUMENT_KEYS, TABLES, Document, column_specs
 from lbopt.instance.validate import TableSource, check_references, normalise_table
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses duplicate keys instead of keeping the last one silently."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A YAML loader (libyaml's C parser where PyYAML has it) that refuses duplicate keys instead of keeping the last
+    one silently."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -45,6 +46,19 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _refuse_aliases(path: Path, text: str) -> None:
+    """Refuse YAML aliases (``*name``): a few hundred bytes of nested aliases expand to gigabytes."""
+    for event in yaml.parse(text, Loader=_StrictLoader):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            raise InstanceError(
+                str(path),
+                None,
+                f"YAML alias '*{event.anchor}' at line {mark.line + 1}: aliases are not allowed in an instance file "
+                "(write the value out)",
+            )
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
@@ -53,6 +67,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InstanceError(str(path), None, f"cannot read the file: {exc}") from None
     try:
+        _refuse_aliases(path, text)
         doc = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -99,7 +114,7 @@ def _pydantic_error(path: Path, exc: ValidationError) -> InstanceError:
     if err["type"] == "missing":
         return InstanceError(str(path), field, "required key is missing")
     msg = err["msg"].removeprefix("Value error, ")
-    return InstanceError(str(path), field, f"{msg} (got {err.get('input')!r})")
+    return InstanceError(str(path), field, f"{msg} (got {short_repr(err.get('input'))})")
 
 
 def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableSource]:
@@ -107,7 +122,9 @@ def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableS
     if isinstance(spec, list):
         for i, row in enumerate(spec):
             if not isinstance(row, dict):
-                raise InstanceError(str(path), table, f"expected a mapping (column: value), got {row!r}", row=i)
+                raise InstanceError(
+                    str(path), table, f"expected a mapping (column: value), got {short_repr(row)}", row=i
+                )
         if not spec:  # an empty table has the required columns and no rows
             required = [c for c, s in column_specs()[table].items() if s.required]
             return pd.DataFrame(columns=required), TableSource(str(path), "inline")
@@ -136,7 +153,9 @@ def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableS
         except Exception as exc:  # the readers raise many types; all mean "not a readable table"
             raise InstanceError(str(side), table, f"cannot read the {kind} table: {exc}") from None
         return df, TableSource(str(side), kind)
-    raise InstanceError(str(path), table, f"expected a list of rows or {{csv: FILE}} / {{parquet: FILE}}, got {spec!r}")
+    raise InstanceError(
+        str(path), table, f"expected a list of rows or {{csv: FILE}} / {{parquet: FILE}}, got {short_repr(spec)}"
+    )
 
 
 def load_instance(path: str | os.PathLike) -> Instance:

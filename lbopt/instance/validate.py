@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lbopt.instance.errors import InstanceError, did_you_mean
+from lbopt.instance.errors import InstanceError, did_you_mean, short_repr
 from lbopt.instance.schema import TIERS, ColumnSpec, column_specs
 
 
@@ -110,7 +110,7 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
     if bad_parse.any():
         row = _first(bad_parse)
         raise InstanceError(
-            src.file, field, f"got {values.iloc[row]!r}{src.where(row)}; expected {_expected(spec)}", row=row
+            src.file, field, f"got {short_repr(values.iloc[row])}{src.where(row)}; expected {_expected(spec)}", row=row
         )
     arr = numbers.to_numpy(dtype=float)
     present = ~np.isnan(arr) if spec.nullable else np.ones(len(arr), bool)
@@ -127,7 +127,10 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
         if mask.any():
             row = _first(mask)
             raise InstanceError(
-                src.file, field, f"value {arr[row]!r} {what}{src.where(row)}; expected {_expected(spec)}", row=row
+                src.file,
+                field,
+                f"value {short_repr(arr[row])} {what}{src.where(row)}; expected {_expected(spec)}",
+                row=row,
             )
     if spec.dtype == "int":
         return pd.Series(arr.astype(np.int64), index=values.index, name=spec.column)
