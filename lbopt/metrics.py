@@ -24,8 +24,11 @@ def load_distribution_index(loads: Sequence[float] | np.ndarray) -> float:
         raise ValueError("no cells")
     if np.any(x < 0):
         raise ValueError("loads must be non-negative")
-    sq = float(np.sum(x * x))
-    return 1.0 if sq == 0 else float(np.sum(x)) ** 2 / (x.size * sq)
+    top = float(np.max(x))
+    if top == 0:
+        return 1.0
+    x = x / top  # the index is scale-free; dividing by the largest load keeps the squares from overflowing
+    return float(np.sum(x)) ** 2 / (x.size * float(np.sum(x * x)))
 
 
 def load_std(loads: Sequence[float] | np.ndarray) -> float:

@@ -73,3 +73,55 @@ def test_compare_without_methods_and_report_of_a_tampered_result(tmp_path, tiny_
         assert res.exit_code == 2, res.output
         assert says in res.output
         assert "Traceback" not in res.output
+
+
+def test_ids_stay_text_as_written(tmp_path):
+    """YAML 1.1 would read 010 as 8, 12:30 as 750 and yes as True; lbopt reads the YAML 1.2 core schema."""
+    from lbopt.instance import load_instance
+
+    path = tmp_path / "ids.yaml"
+    path.write_text(
+        "lbopt: 1\nname: x\ncells:\n"
+        "  - {id: 010, prb_demand: 5, prb_capacity: 50}\n"
+        "  - {id: 12:30, prb_demand: 3, prb_capacity: 50}\n"
+        "  - {id: yes, prb_demand: 1e3, prb_capacity: 5.e3}\n"
+    )
+    inst = load_instance(path)
+    assert inst.cells["id"].tolist() == ["010", "12:30", "yes"]
+    assert inst.cells["prb_demand"].tolist() == [5.0, 3.0, 1000.0]
+    assert inst.cells["prb_capacity"].tolist() == [50.0, 50.0, 5000.0]
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("9" * 400, "too large a number"), ("1e160", "value 1e+160 is out of range"), ("1e300", "out of range")],
+)
+def test_numbers_beyond_any_network_are_refused(tmp_path, value, says):
+    path = tmp_path / "h.yaml"
+    path.write_text(f"lbopt: 1\nname: x\ncells: [{{id: c0, prb_demand: {value}, prb_capacity: 50}}]\n")
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 2
+    assert "field 'cells.prb_demand', row 0" in res.output
+    assert says in res.output
+    assert "<= 1e+09 PRB" in res.output
+    assert len(res.output) < 300
+
+
+def test_a_csv_row_with_an_extra_value_is_refused_not_shifted(tmp_path):
+    (tmp_path / "c.csv").write_text("id,prb_demand,prb_capacity\nc0,5,50\nc1,3,50,7\n")
+    path = tmp_path / "c.yaml"
+    path.write_text("lbopt: 1\nname: x\ncells: {csv: c.csv}\n")
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 2
+    assert "c.csv: field 'cells', row 1: has 4 fields where the header names 3 (line 3 of the CSV file)" in res.output
+
+
+def test_the_load_distribution_index_is_scale_free():
+    import numpy as np
+
+    from lbopt.metrics import load_distribution_index
+
+    x = np.array([1.0, 2.0, 3.0])
+    expected = 36 / (3 * 14)  # (Σx)² / (N Σx²)
+    for scale in (1e-300, 1.0, 1e200):
+        assert load_distribution_index(x * scale) == pytest.approx(expected, rel=1e-12)

@@ -18,5 +18,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 def short_repr(value: object, limit: int = 80) -> str:
     """``repr`` of a value cut to ``limit`` characters: an error message never echoes a whole table or file."""
+    if hasattr(value, "item") and not hasattr(value, "__len__"):  # a numpy scalar reads as its Python value
+        value = value.item()
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,6 +45,24 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+# YAML 1.2 core-schema scalars instead of PyYAML's YAML 1.1 ones: `yes`/`on`, `010` (octal), `12:30` (base 60) and
+# `1_000` stay text as written, so an id like 010 or 12:30 is not silently turned into a number or a boolean
+_CORE = {
+    "tag:yaml.org,2002:bool": (r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    "tag:yaml.org,2002:int": (r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
+    "tag:yaml.org,2002:float": (
+        r"^(?:[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+}
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _CORE]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, (_pattern, _first) in _CORE.items():
+    _StrictLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
 def _refuse_aliases(path: Path, text: str) -> None:
@@ -117,6 +136,42 @@ def _pydantic_error(path: Path, exc: ValidationError) -> InstanceError:
     return InstanceError(str(path), field, f"{msg} (got {short_repr(err.get('input'))})")
 
 
+def _read_csv(side: Path, table: str, text_cols: dict) -> pd.DataFrame:
+    """A CSV side table: no index inferred from the first column, and every row with as many fields as the header.
+
+    Only an empty field is missing: ids such as "NA" or "NULL" stay text.
+    """
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            df = pd.read_csv(side, dtype=text_cols, keep_default_na=False, na_values=[""], index_col=False)
+        except pd.errors.ParserError:
+            _refuse_ragged_rows(side, table)
+            raise
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        _refuse_ragged_rows(side, table)
+    return df
+
+
+def _refuse_ragged_rows(side: Path, table: str) -> None:
+    """Name the first CSV row whose field count differs from the header's (only on the error path: a Python scan)."""
+    import csv
+
+    with side.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        width = len(next(reader, []))
+        for row, fields in enumerate(reader):
+            if len(fields) > width:  # a short row reads its missing fields as empty, which the column checks name
+                raise InstanceError(
+                    str(side),
+                    table,
+                    f"has {len(fields)} fields where the header names {width} (line {row + 2} of the CSV file)",
+                    row=row,
+                )
+
+
 def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableSource]:
     """A table given inline (list of mappings) or as ``{csv: file}`` / ``{parquet: file}``."""
     if isinstance(spec, list):
@@ -145,13 +200,11 @@ def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableS
             )
         text_cols = {c: str for c, s in column_specs()[table].items() if s.is_text}
         try:
-            if kind == "csv":
-                # only an empty field is missing: ids such as "NA" or "NULL" stay text
-                df = pd.read_csv(side, dtype=text_cols, keep_default_na=False, na_values=[""])
-            else:
-                df = pd.read_parquet(side)
+            df = _read_csv(side, table, text_cols) if kind == "csv" else pd.read_parquet(side)
+        except InstanceError:
+            raise
         except Exception as exc:  # the readers raise many types; all mean "not a readable table"
-            raise InstanceError(str(side), table, f"cannot read the {kind} table: {exc}") from None
+            raise InstanceError(str(side), table, f"cannot read the {kind} table: {short_repr(str(exc))}") from None
         return df, TableSource(str(side), kind)
     raise InstanceError(
         str(path), table, f"expected a list of rows or {{csv: FILE}} / {{parquet: FILE}}, got {short_repr(spec)}"

@@ -100,7 +100,17 @@ def _expected(spec: ColumnSpec) -> str:
 def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.Series:
     """Numbers must parse, be finite, be integral for ``int`` columns and lie within the bounds."""
     field = f"{spec.table}.{spec.column}"
-    numbers = pd.to_numeric(values, errors="coerce")
+    try:
+        numbers = pd.to_numeric(values, errors="coerce")
+    except OverflowError:  # an integer beyond any float (hundreds of digits)
+        huge = values.map(lambda v: isinstance(v, int) and not isinstance(v, bool) and abs(v) > 1e308).to_numpy(bool)
+        row = _first(huge)
+        raise InstanceError(
+            src.file,
+            field,
+            f"got {short_repr(values.iloc[row])}: too large a number; expected {_expected(spec)}",
+            row=row,
+        ) from None
     bad_parse = numbers.isna().to_numpy() & ~values.isna().to_numpy()
     # bools parse as numbers in pandas; a boolean where a quantity is expected is a mistake
     if values.dtype == bool:
