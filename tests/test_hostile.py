@@ -125,3 +125,43 @@ def test_the_load_distribution_index_is_scale_free():
     expected = 36 / (3 * 14)  # (Σx)² / (N Σx²)
     for scale in (1e-300, 1.0, 1e200):
         assert load_distribution_index(x * scale) == pytest.approx(expected, rel=1e-12)
+
+
+def test_devices_and_pipes_are_not_read(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    for path in ("/dev/zero", str(fifo)):
+        res = CliRunner().invoke(main, ["check", path])
+        assert res.exit_code == 2
+        assert "not a regular file" in res.output
+    assert "is a directory" in CliRunner().invoke(main, ["check", str(tmp_path)]).output
+
+
+def test_an_engine_a_method_cannot_use_is_refused_before_solving(tmp_path):
+    from lbopt.instance import save_instance
+    from lbopt.scenarios import vgala_layout
+
+    path = tmp_path / "v.yaml"
+    save_instance(vgala_layout(grid_m=200.0, seed=1), path)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(main, ["solve", str(path), "-m", "vgala-opt", "--engine", "cvxpy", "--out", str(out)])
+    assert res.exit_code == 2
+    assert "method 'vgala-opt': --engine: input should be 'colgen' or 'pyomo' (got 'cvxpy')" in res.output
+    listing = CliRunner().invoke(main, ["methods", "--family", "association"]).output
+    assert "vgala-opt: vGALA objective psi" in listing
+    assert listing.split("vgala-opt:")[1].split("\n")[1].strip() == "engines: colgen, pyomo"
+
+
+def test_check_and_solve_agree_on_a_location_without_cells(tmp_path):
+    path = tmp_path / "v.yaml"
+    path.write_text(
+        "lbopt: 1\nname: v\ncells: [{id: m0, tier: macro}]\n"
+        "locations: [{id: x0, arrival_rate: 1, mean_size_bits: 1e5}, {id: x1, arrival_rate: 1, mean_size_bits: 1e5}]\n"
+        "rates: [{location: x0, cell: m0, rate_bps: 1e6}]\n"
+    )
+    for args in (["check", str(path)], ["solve", str(path), "-m", "la", "--out", str(tmp_path / "o")]):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 2
+        assert "field 'locations.id', row 1: location 'x1' has no allowed cell" in res.output

@@ -61,6 +61,7 @@ def run_cases(
         except ImportError:
             raise SolverUnavailable("--scheduler needs Dask: pip install 'lbopt[dask]'") from None
         with Client(scheduler) as client:
+            client.run(_one_blas_thread)  # as the local pool: one BLAS thread per worker process
             futures = client.map(func, list(cases), pure=False)
             index = {f.key: i for i, f in enumerate(futures)}
             for future in as_completed(futures):

@@ -78,8 +78,20 @@ def _refuse_aliases(path: Path, text: str) -> None:
             )
 
 
+#: the largest instance file read (its large tables belong in CSV or Parquet side files)
+MAX_YAML_BYTES = 256 * 2**20
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
+    if path.exists() and not path.is_file():
+        raise InstanceError(str(path), None, "not a regular file (a device, a pipe or a folder cannot be an instance)")
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise InstanceError(
+                str(path),
+                None,
+                f"larger than {MAX_YAML_BYTES >> 20} MiB; put large tables in CSV or Parquet side files",
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InstanceError(str(path), None, "file not found") from None

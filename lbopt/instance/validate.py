@@ -276,3 +276,19 @@ def check_references(tables: dict[str, pd.DataFrame], sources: dict[str, TableSo
         check_links(tables["links"], sources["links"])
     if "rates" in tables:
         check_pairs_unique(tables["rates"], "rates", ["location", "cell"], sources["rates"])
+        if "locations" in tables:
+            check_every_location_served(tables["locations"], tables["rates"], sources["locations"])
+
+
+def check_every_location_served(locations: pd.DataFrame, rates: pd.DataFrame, src: TableSource) -> None:
+    """Every location has a rate to at least one cell (an association needs somewhere to send its traffic)."""
+    without = ~locations["id"].isin(rates["location"]).to_numpy()
+    if without.any():
+        row = _first(without)
+        raise InstanceError(
+            src.file,
+            "locations.id",
+            f"location '{locations['id'].iloc[row]}' has no allowed cell in the rates table "
+            f"({int(without.sum())} location(s) have none){src.where(row)}",
+            row=row,
+        )

@@ -16,8 +16,13 @@ class _Engine(StrictModel):
     )
 
 
-class VgalaOptParams(VgalaParams, _Engine):
-    """``vgala-opt``: psi to a certified optimum."""
+class VgalaOptParams(VgalaParams):
+    """``vgala-opt``: psi to a certified optimum. psi's on-grid power term is not written for cvxpy, so cvxpy is
+    not offered here (it is for LA and UAG, whose objectives are DCP)."""
+
+    engine: Literal["colgen", "pyomo"] = param(
+        "colgen", "", "association solver: column generation on HiGHS, or Pyomo+HiGHS"
+    )
 
 
 class LaParams(AssociationParams, _Engine):
