@@ -24,6 +24,8 @@ prediction that the dynamics diverge. The checks:
 * ``mr-jacobian``: on instances with MR data, the busy-degree Jacobian of the most unbalanced period is a
   Laplacian (rows and columns sum to zero, off-diagonals ≤ 0) of rank N − (number of components), and its
   counted central differences equal re-associating every record under ``p ± δ e_j`` for sampled antennas.
+* ``handover-mlb``, ``handover-oslb``: the methods that execute handovers get the same analysis of their own runs
+  (:mod:`lbopt.stability.transfers`): a verdict, and eq. 26's bound checked at every step.
 * ``handover-<algorithm>``: on user-level instances, Zou et al.'s Algorithm 1 and the greedy CIO scheme: planned
   against executed handovers, the non-conservative load (Σ of realised load changes), and eq. 26's one-step bound
   at every step; the steps whose symmetric part breaks the discrete stability condition (γ̂ ≥ 1) are counted.
@@ -144,6 +146,40 @@ def _oslb_nonconservative(instance: Instance) -> dict | None:
         "numbers": f"planned vs realised load change: sum |error| {err.sum():.6g} PRB, max {err.max():.6g} PRB, "
         f"for {moved:.6g} PRB handed over ({res.metrics['handovers']} handovers)",
     }
+
+
+def _method_stability(instance: Instance) -> list[dict]:
+    """MLB and OSLB (user level) execute handovers too: each gets the verdict of its own run (settles / oscillates)
+    and the eq. 26 one-step bound checked at every step against the realised loads."""
+    from lbopt.methods import missing_requirements, solve
+
+    if instance.users is None or "prb_demand" in instance.cells:
+        return []
+    checks = []
+    for method, params in (("mlb", {}), ("oslb", {"integral": instance.radio.prb_rounding != "none"})):
+        if missing_requirements(instance, method):
+            continue
+        s = solve(instance, method, **params).extra.get("stability") or {}
+        if s.get("verdict") is None:
+            continue
+        last = (
+            f"last active step: alpha {s['alpha_last']:.4g}, gamma-hat {s['gamma_hat_last']:.4g}, "
+            f"V-tilde {s['v_tilde_last']:.4g}"
+            if s["active_steps"]
+            else "no handover at any step"
+        )
+        checks.append(
+            {
+                "name": f"handover-{method}",
+                "verdict": s["verdict"],
+                "agrees": s["bound_held_every_step"],
+                "numbers": f"{s['active_steps']} of {s['steps']} step(s) with handovers; eq. 26 bound held at every "
+                f"step: {s['bound_held_every_step']}; {last}; V {s['load_spread_v_before']:.4g} -> "
+                f"{s['load_spread_v_after']:.4g}"
+                + (" (one execution: settles by construction)" if method == "oslb" else ""),
+            }
+        )
+    return checks
 
 
 def _instance_gains(instance: Instance) -> tuple[np.ndarray, np.ndarray] | None:
@@ -324,7 +360,7 @@ def _mr_jacobian_check(instance: Instance) -> dict | None:
 
 
 #: how many check groups :func:`validate` runs (the progress total)
-CHECK_GROUPS = 7
+CHECK_GROUPS = 8
 
 
 def validate(instance: Instance, progress=None, epsilon: float | None = None) -> Result:
@@ -343,6 +379,7 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
         lambda: [_vgala(instance)],
         lambda: [_oslb_nonconservative(instance)],
         lambda: [_mr_jacobian_check(instance)],
+        lambda: _method_stability(instance),
     )
     for group in groups:
         checks += [c for c in group() if c is not None]

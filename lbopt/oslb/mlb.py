@@ -28,6 +28,7 @@ from lbopt.metrics import load_metrics
 from lbopt.oslb.procedure import group_pairs, user_state
 from lbopt.radio.handover import a3_target
 from lbopt.result import Result
+from lbopt.stability.transfers import handover_stability
 
 
 def run_mlb(
@@ -60,6 +61,7 @@ def run_mlb(
 
     trace = []
     events = 0
+    moves = []
     for period in range(periods):
         loads = group_loads(serving)
         diff = loads[ga] - loads[gb]
@@ -71,6 +73,11 @@ def run_mlb(
         users = np.flatnonzero(on_head)
         target = a3_target(masked[users], serving[users], cio, ho.hysteresis_db)
         moved = target >= 0
+        moves.append(
+            pd.DataFrame(
+                {"step": period + 1, "user": users[moved], "source": serving[users[moved]], "target": target[moved]}
+            )
+        )
         serving = serving.copy()
         serving[users[moved]] = target[moved]
         events += int(moved.sum())
@@ -92,6 +99,8 @@ def run_mlb(
     )
     cap = instance.prb_capacity()
     n = len(ids)
+    transfers = pd.concat(moves, ignore_index=True)
+    analysis, stability = handover_stability(instance, start, transfers, prb / cap[None, :], periods)
     cells = pd.DataFrame({"id": ids, "group": ids[groups.head[groups.of_cell]], "prb_capacity": cap})
     for col in ("tier", "parent", "x_m", "y_m"):
         if col in instance.cells:
@@ -116,12 +125,15 @@ def run_mlb(
             "users": users,
             "trace": pd.DataFrame(trace),
             "cio": pd.DataFrame({"a": ids[ha], "b": ids[hb], "cio_db": offsets + 0.0}),
+            "transfers": transfers.assign(source=ids[transfers["source"]], target=ids[transfers["target"]]),
+            **({"stability": analysis} if analysis is not None else {}),
         },
         extra={
+            "stability": stability,
             "rule": (
                 f"every period, per macro-macro pair: O_ij += {step_db:g} dB if L_i - L_j > {load_gap:g}, "
                 f"-= if L_j - L_i > {load_gap:g}, within [{lo:g}, {hi:g}] dB; then A3 with Hys "
                 f"{ho.hysteresis_db:g} dB for macro users towards macro cells"
-            )
+            ),
         },
     )

@@ -292,6 +292,7 @@ class UserLevelOutcome:
     ga: np.ndarray
     gb: np.ndarray
     distributed_net: np.ndarray | None  # the distributed plan, computed only when it is the plan to execute
+    prb_matrix: np.ndarray  # users × cells: PRBs a user needs in each cell (from the radio model)
     execution: Execution
     cio: CioSolution
     cio_links: tuple[np.ndarray, np.ndarray]  # macro cells (a, b) of every CIO variable
@@ -417,6 +418,7 @@ def run_user_level(
         ga=ga,
         gb=gb,
         distributed_net=distributed,
+        prb_matrix=prb,
         execution=execution,
         cio=cio,
         cio_links=(link_a, link_b),

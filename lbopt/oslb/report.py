@@ -11,6 +11,7 @@ from lbopt.instance.model import Instance
 from lbopt.metrics import load_distribution_index, load_metrics
 from lbopt.oslb.procedure import FLOOR_TOL, UserLevelOutcome, run_user_level
 from lbopt.result import Result
+from lbopt.stability.transfers import handover_stability
 
 
 def _group_loads(
@@ -213,6 +214,15 @@ def user_level_result(instance: Instance, **params) -> Result:
     if o.distributed_net is not None:
         metrics["distributed_plan_prb"] = float(np.abs(o.distributed_net).sum())
     explanation = _plan_vs_execution(metrics)
+    moved = np.flatnonzero(o.serving_after != o.serving_before)
+    events = pd.DataFrame(
+        {"step": 1, "user": moved, "source": o.serving_before[moved], "target": o.serving_after[moved]}
+    )
+    analysis, stability = handover_stability(
+        instance, o.serving_before, events, o.prb_matrix / instance.prb_capacity()[None, :], 1, one_shot=True
+    )
+    if analysis is not None:
+        t["stability"] = analysis
     facts = o.solution.facts
     facts.extra["total_time_s"] = time.perf_counter() - t0
     facts.extra["cio_lp"] = o.cio.facts.to_dict()
@@ -230,5 +240,6 @@ def user_level_result(instance: Instance, **params) -> Result:
             "plan": o.plan,
             "target": params.get("target") or instance.methods.oslb.target,
             "plan_vs_execution": explanation,
+            "stability": stability,
         },
     )
