@@ -68,7 +68,7 @@ def test_association_family_reports(tmp_path):
     assert "<h2>Trace</h2>" in text
     summary = compare(inst, ["vgala", "la", "max-rate"])
     text = _render(summary, tmp_path / "cmp")
-    assert "gap_to_psi_optimum" in text
+    assert "gap_psi" in text
     assert "alt='coverage maps'" in text
 
 

@@ -212,10 +212,18 @@ def test_cre_bias_search_beats_its_grid_and_never_beats_the_optimum(paper_instan
 def test_compare_association_methods(paper_instance):
     from lbopt.compare import compare
 
-    table = compare(paper_instance, ["vgala", "la", "ga", "max-rate", "cre-lg"]).tables["comparison"]
-    t = table.set_index("method")
-    assert t.loc["vgala", "gap_to_psi_optimum"] <= 1e-4
-    assert (t["gap_to_psi_optimum"] >= -1e-6).all()  # nothing beats the certified optimum of psi
+    summary = compare(paper_instance, ["vgala", "la", "ga", "max-rate", "cre-lg"])
+    t = summary.tables["comparison"].set_index("method")
+    assert t.loc["vgala", "gap_psi"] <= 1e-4 + 1e-6  # the iteration's 1e-4 plus the certificate's 1e-6
+    assert (t["gap_psi"] >= 0).all()  # measured against a certified lower bound: never negative
+    # every row from its evaluation: the loads recomputed from the method's shares are the method's own loads
+    from lbopt.vgala.evaluate import loads_from_shares
+
+    for name, result in summary.children.items():
+        rho = loads_from_shares(paper_instance, result.tables["association"])
+        own = result.cells.set_index("id")["load_after"].reindex(paper_instance.cells["id"])
+        np.testing.assert_allclose(rho, own, rtol=1e-9, err_msg=name)
+        assert t.loc[name, "max_load_after"] == pytest.approx(rho.max(), rel=1e-12)
     assert t.loc["la", "latency_indicator"] <= t["latency_indicator"].min() * (1 + 1e-6)  # certified to 1e-6
 
 

@@ -120,6 +120,7 @@ FAMILIES: dict[str, Family] = {
             compare_table="lbopt.vgala.comparison:association_table",
             report="lbopt.report.figures.association:method_sections",
             compare_report="lbopt.report.figures.association:comparison_sections",
+            evaluate="lbopt.vgala.evaluate:evaluate_association",
         ),
         Family(
             "pilot-power",
@@ -128,6 +129,7 @@ FAMILIES: dict[str, Family] = {
             compare_table="lbopt.breathing.comparison:pilot_power_table",
             report="lbopt.report.figures.pilot_power:method_sections",
             compare_report="lbopt.report.figures.pilot_power:comparison_sections",
+            evaluate="lbopt.breathing.evaluate:evaluate_powers",
         ),
     ]
 }

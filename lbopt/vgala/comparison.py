@@ -1,5 +1,6 @@
-"""The association comparison: psi, on-grid power and latency of every method, and the relative gap of psi to its
-certified optimum (``vgala-opt``'s, solved here when the instance has the energy columns and it is not compared)."""
+"""The association comparison: one row per method from its evaluation (:mod:`lbopt.vgala.evaluate`), and the gap of
+ψ to the certified lower bound of ψ* (``vgala-opt``'s solver bound, solved here when the instance has energy data and
+it is not among the methods compared): ``(ψ − bound) / bound``, never negative."""
 
 from __future__ import annotations
 
@@ -11,30 +12,33 @@ from lbopt.result import Result
 __all__ = ["association_table"]
 
 ENERGY = {"static_power_w", "load_power_w", "green_power_w"}
-
-
-def _row(name: str, result: Result, psi_star: float | None) -> dict:
-    m = result.metrics
-    psi = m.get("psi")
-    return {
-        "method": name,
-        "status": result.status.value,
-        "psi": psi,
-        "ongrid_power_w": m.get("ongrid_power_w"),
-        "latency_indicator": m.get("latency_indicator"),
-        "gap_to_psi_optimum": (psi - psi_star) / abs(psi_star) if psi is not None and psi_star else None,
-        "max_load": m.get("max_load"),
-        "iterations": m.get("iterations"),
-        "time_s": result.solver.time_s,
-    }
+COLUMNS = (
+    "level",
+    "psi",
+    "ongrid_power_w",
+    "latency_indicator",
+    "ldi_after",
+    "max_load_after",
+    "over_busy_after",
+    "admitted_share",
+)
 
 
 def association_table(instance: Instance, results: dict[str, Result]) -> pd.DataFrame:
-    """One row per method; the gap is against the certified optimum of psi."""
-    psi_star = None
+    """One row per method, every number from its evaluation; the gap against the certified bound of ψ."""
+    bound = None
     if set(instance.cells.columns) >= ENERGY:
         from lbopt.methods import solve
 
         opt = results.get("vgala-opt") or solve(instance, "vgala-opt")
-        psi_star = opt.metrics.get("psi")
-    return pd.DataFrame([_row(n, r, psi_star) for n, r in results.items()])
+        bound = opt.solver.bound if opt.status.value == "optimal" else None
+    rows = []
+    for name, r in results.items():
+        ev = r.evaluation or {}
+        psi = ev.get("psi")
+        gap = max(0.0, (psi - bound) / abs(bound)) if psi is not None and bound else None
+        rows.append(
+            {"method": name, "status": r.status.value, **{k: ev.get(k) for k in COLUMNS}, "gap_psi": gap}
+            | {"time_s": r.solver.time_s}
+        )
+    return pd.DataFrame(rows)
