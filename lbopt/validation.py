@@ -176,7 +176,11 @@ def _method_stability(instance: Instance) -> list[dict]:
                 "numbers": f"{s['active_steps']} of {s['steps']} step(s) with handovers; eq. 26 bound held at every "
                 f"step: {s['bound_held_every_step']}; {last}; V {s['load_spread_v_before']:.4g} -> "
                 f"{s['load_spread_v_after']:.4g}"
-                + (" (one execution: settles by construction)" if method == "oslb" else ""),
+                + (
+                    " (one execution: settles by construction)"
+                    if method == "oslb"
+                    else ("; still handing over at the end" if s["verdict"] == "oscillates" else "; stopped")
+                ),
             }
         )
     return checks
