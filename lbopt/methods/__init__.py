@@ -79,39 +79,37 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
     ),
 }
 
-_LOADS_TABLE = "lbopt.oslb.comparison:loads_table"
-_LOADS_REPORT = "lbopt.report.figures.loads:comparison_sections"
-_EVALUATE = "lbopt.evaluate:evaluate_result"
+
+def _loads_family(name: str, summary: str, report: str) -> Family:
+    """A family of the loads comparison: user-level (or cell-level) loads, one evaluator, one comparison table."""
+    return Family(
+        name,
+        summary,
+        comparison="loads",
+        compare_table="lbopt.oslb.comparison:loads_table",
+        report=report,
+        compare_report="lbopt.report.figures.loads:comparison_sections",
+        evaluate="lbopt.evaluate:evaluate_result",
+    )
+
 
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
-        Family(
+        _loads_family(
             "cell-load",
             "PRB transfers between cells planned as a flow (OSLB, its chain baseline) or stepped by offsets (MLB)",
-            comparison="loads",
-            compare_table=_LOADS_TABLE,
-            report="lbopt.report.figures.loads:method_sections",
-            compare_report=_LOADS_REPORT,
-            evaluate=_EVALUATE,
+            "lbopt.report.figures.loads:method_sections",
         ),
-        Family(
+        _loads_family(
             "handover",
             "handover schemes simulated step by step (Zou et al. Algorithms 1-3, the greedy CIO scheme)",
-            comparison="loads",
-            compare_table=_LOADS_TABLE,
-            report="lbopt.report.figures.handover:method_sections",
-            compare_report=_LOADS_REPORT,
-            evaluate=_EVALUATE,
+            "lbopt.report.figures.handover:method_sections",
         ),
-        Family(
+        _loads_family(
             "baseline",
             "reference associations: no balancing, strongest RSRP",
-            comparison="loads",
-            compare_table=_LOADS_TABLE,
-            report="lbopt.report.figures.loads:method_sections",
-            compare_report=_LOADS_REPORT,
-            evaluate=_EVALUATE,
+            "lbopt.report.figures.loads:method_sections",
         ),
         Family(
             "association",
