@@ -97,7 +97,7 @@ def test_stability_bad_input(tmp_path, tiny_path):
     assert not (tmp_path / "w").exists()
     res = runner.invoke(main, ["validate", str(tiny_path), "--epsilon", "0", "--out", str(tmp_path / "e")])
     assert res.exit_code != 0
-    assert "epsilon must be > 0" in res.output
+    assert "--epsilon: the discrete step must lie in (0, 1], got 0.0" in res.output
     assert not (tmp_path / "e").exists()
     text = tiny_path.read_text().replace("prb_capacity: 50}", "prb_capacity: 50, radius_m: 300}", 7)
     text = text.replace("radius_m: 300}", "radius_m: -300}", 1)

@@ -146,7 +146,7 @@ class OslbParams(StrictModel):
 class MlbParams(StrictModel):
     """The MLB baseline: load-based CIO stepping (``lbopt.oslb.mlb``)."""
 
-    periods: int = param(10, "", "balancing periods", ge=1)
+    periods: int = param(10, "", "balancing periods", ge=1, le=10_000)
     load_gap: float = param(0.1, "", "load difference of a macro pair that triggers a CIO step", ge=0)
     step_db: float = param(1.0, "dB", "CIO step per period", gt=0)
 
@@ -169,7 +169,7 @@ class VgalaParams(AssociationParams):
 class HandoverSteps(StrictModel):
     """What every simulated handover scheme of Zou et al. takes: the number of steps."""
 
-    steps: int = param(50, "", "simulation steps k_th", ge=1)
+    steps: int = param(50, "", "simulation steps k_th", ge=1, le=100_000)
 
 
 class ZouAlgorithmParams(HandoverSteps):
