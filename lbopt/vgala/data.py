@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from formulations.association import AssociationProblem
 from formulations.association_objectives import green_capacity, latency, ongrid_power, psi
@@ -76,9 +77,8 @@ def vgala_data(
     if not 0 < epsilon < 1:
         raise InstanceError(where, "methods.vgala.epsilon", f"epsilon must lie in (0, 1), got {epsilon}")
     locations = instance.locations
-    index = {lid: i for i, lid in enumerate(locations["id"])}
     loc = locations["id"].to_numpy(object)
-    li = np.array([index[x] for x in instance.rates["location"]], dtype=np.int64)
+    li = pd.Index(locations["id"]).get_indexer(instance.rates["location"]).astype(np.int64)
     ci = instance.cell_positions(instance.rates["cell"])
     without = np.setdiff1d(np.arange(len(loc)), li)
     if len(without):

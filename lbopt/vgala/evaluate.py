@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_distribution_index, load_std, over_busy_share
@@ -22,17 +23,18 @@ __all__ = ["evaluate_association", "loads_from_shares"]
 
 def loads_from_shares(instance: Instance, association) -> np.ndarray:
     """``ρ_j`` per cell (instance order) from a table ``location, cell, share``."""
-    loc = instance.locations.set_index("id")
-    pairs = association.merge(instance.rates, on=["location", "cell"], how="left", validate="one_to_one")
-    if pairs["rate_bps"].isna().any():
-        bad = pairs.loc[pairs["rate_bps"].isna(), ["location", "cell"]].iloc[0].tolist()
-        raise ValueError(f"the association uses a pair the rates table does not allow: {bad}")
-    demand = (
-        loc.loc[pairs["location"], "arrival_rate"].to_numpy() * loc.loc[pairs["location"], "mean_size_bits"].to_numpy()
+    locations, rates = instance.locations, instance.rates
+    pair = pd.MultiIndex.from_arrays([rates["location"], rates["cell"]]).get_indexer(
+        pd.MultiIndex.from_arrays([association["location"], association["cell"]])
     )
-    load = demand / pairs["rate_bps"].to_numpy() * pairs["share"].to_numpy()
-    per_cell = pairs.assign(load=load).groupby("cell")["load"].sum()
-    return per_cell.reindex(instance.cells["id"]).fillna(0.0).to_numpy()
+    if (pair < 0).any():
+        bad = association.iloc[int(np.flatnonzero(pair < 0)[0])][["location", "cell"]].tolist()
+        raise ValueError(f"the association uses a pair the rates table does not allow: {bad}")
+    at = pd.Index(locations["id"]).get_indexer(association["location"])
+    demand = locations["arrival_rate"].to_numpy(float)[at] * locations["mean_size_bits"].to_numpy(float)[at]
+    load = demand / rates["rate_bps"].to_numpy(float)[pair] * association["share"].to_numpy(float)
+    cell = pd.Index(instance.cells["id"]).get_indexer(association["cell"])
+    return np.bincount(cell, load, instance.n_cells)
 
 
 def evaluate_association(instance: Instance, result: Result) -> dict[str, Any] | None:
