@@ -26,7 +26,7 @@ prediction that the dynamics diverge. The checks:
   counted central differences equal re-associating every record under ``p ± δ e_j`` for sampled antennas.
 * ``handover-mlb``, ``handover-oslb``: the methods that execute handovers get the same analysis of their own runs
   (:mod:`lbopt.stability.transfers`): a verdict, and eq. 26's bound checked at every step.
-* ``handover-<algorithm>``: on user-level instances, Zou et al.'s Algorithm 1 and the greedy CIO scheme: planned
+* ``handover-<algorithm>``: on user-level instances, Zou et al.'s Algorithms 1-3 and the greedy CIO scheme: planned
   against executed handovers, the non-conservative load (Σ of realised load changes), and eq. 26's one-step bound
   at every step; the steps whose symmetric part breaks the discrete stability condition (γ̂ ≥ 1) are counted.
 """
@@ -280,7 +280,13 @@ def _handover_checks(instance: Instance, extra: dict) -> list[dict]:
         return []
     rsrp, user_load, start, adjacency = handover_inputs(instance)
     checks = []
-    for alg, execution in (("alg1", "direct"), ("alg1", "a3"), ("greedy", None)):
+    for alg, execution in (
+        ("alg1", "direct"),
+        ("alg1", "a3"),
+        ("alg2", "direct"),
+        ("alg3", "direct"),
+        ("greedy", None),
+    ):
         name = alg if execution is None else f"{alg}-{execution}"
         setting = handover_setting(instance, alg, execution=execution)
         run = simulate_handover(rsrp, user_load, start, adjacency, setting)
