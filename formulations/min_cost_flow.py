@@ -386,14 +386,60 @@ ENGINES: dict[str, Callable[[FlowProblem], FlowSolution]] = {
 }
 
 
-def solve_min_cost_flow(problem: FlowProblem, engine: str = "highs") -> FlowSolution:
-    """Solve with the named engine (see the module docstring)."""
+def solve_min_cost_flow(problem: FlowProblem, engine: str = "highs", canonical: bool = True) -> FlowSolution:
+    """Solve with the named engine (see the module docstring).
+
+    ``canonical=True`` returns the canonical optimal flow (:func:`canonical_flow`) once the engine has found the
+    optimum, so that the flow does not depend on the engine (equally cheap plans differ between engines); the
+    engine's optimum certifies its cost. ``canonical=False`` returns the engine's own flow (for cross-checks).
+    """
     if engine not in ENGINES:
         raise KeyError(f"unknown flow engine '{engine}'; available: {sorted(ENGINES)}")
     if problem.n_arcs == 0 or problem.required == 0:  # nothing can or need move: the zero flow, no solver
-        facts = SolverFacts(name=engine, time_s=0.0, gap=0.0, extra={"trivial": True})
+        facts = SolverFacts(name=engine, time_s=0.0, gap=0.0, extra={"trivial": True, "canonical": True})
         return _finish(problem, np.zeros(problem.n_arcs), facts)
-    return ENGINES[engine](problem)
+    solution = ENGINES[engine](problem)
+    if not canonical:
+        return solution
+    flow = canonical_flow(problem, solution.routed)
+    cheapest = solution.objective
+    if float(problem.cost @ flow) > cheapest + 1e-9 * max(
+        1.0, abs(cheapest)
+    ):  # not among the optima: keep the engine's
+        solution.facts.extra["canonical"] = False
+        return solution
+    solution.facts.extra["canonical"] = True
+    return _finish(problem, flow, solution.facts)
+
+
+#: scale of the tie-breaking costs of :func:`canonical_flow` relative to the largest possible total cost gap
+CANONICAL_SCALE = 0.5
+
+
+def canonical_flow(problem: FlowProblem, routed: float) -> np.ndarray:
+    """The canonical optimal flow: among the cheapest flows that route ``routed`` surplus PRBs, the one that minimises
+    the tie-breaking cost ``Σ_a w_a x_a`` with distinct weights ``w_a = (a + 1) / (m + 1)``.
+
+    Solved as one LP (HiGHS) with costs ``c + δ w``, ``δ = CANONICAL_SCALE / (Σ_a w_a · U)`` where ``U`` bounds any
+    arc's flow (the surplus moved): for integral data every vertex is integral and a non-optimal one costs at least 1
+    more, which ``δ Σ w x < 1`` cannot make up — so the perturbed optimum is a true optimum, and a unique one for
+    generic weights. The S arcs' total is fixed at ``routed`` (the maximum flow when the balance is out of reach),
+    which keeps the polytope a network polytope (a single super-source of that supply).
+    """
+    import highspy
+
+    matrix, upper, cost, s_idx, _ = _augmented_lp(problem)
+    m = problem.n_arcs
+    w = (np.arange(m) + 1.0) / (m + 1.0)
+    bound_flow = max(1.0, float(routed))
+    delta = CANONICAL_SCALE / (float(w.sum()) * bound_flow)
+    perturbed = cost.copy()
+    perturbed[:m] += delta * w
+    h = _highs_model(matrix, np.zeros(matrix.shape[1]), upper, perturbed)
+    h.addRow(float(routed), float(routed), len(s_idx), s_idx.astype(np.int32), np.ones(len(s_idx)))
+    h.run()
+    _check(h, highspy, "canonical flow")
+    return np.asarray(h.getSolution().col_value)[:m]
 
 
 def chain_closed_form(demand: np.ndarray, target: float) -> np.ndarray:

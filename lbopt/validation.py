@@ -102,7 +102,7 @@ def _oslb_engines(instance: Instance) -> dict | None:
     values = {}
     for engine in ENGINES:
         try:
-            values[engine] = solve_min_cost_flow(plan.problem, engine).objective
+            values[engine] = solve_min_cost_flow(plan.problem, engine, canonical=False).objective
         except ImportError:
             continue
     spread = max(values.values()) - min(values.values())

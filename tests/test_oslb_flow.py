@@ -74,7 +74,7 @@ def integer_problems(draw) -> FlowProblem:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=integer_problems())
 def test_engines_agree_on_random_instances(problem):
-    results = {e: solve_min_cost_flow(problem, e) for e in ENGINE_NAMES}
+    results = {e: solve_min_cost_flow(problem, e, canonical=False) for e in ENGINE_NAMES}
     ref = results["networkx"]
     assert ref.routed == pytest.approx(networkx_max_flow(problem), abs=1e-6)
     for name, sol in results.items():
@@ -84,6 +84,25 @@ def test_engines_agree_on_random_instances(problem):
         assert sol.status == ref.status, name
         # recomputed, not trusted: the reported objective is cost · flow
         assert sol.objective == pytest.approx(float(problem.cost @ sol.flow), abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=integer_problems())
+def test_the_canonical_flow_is_one_optimum_for_every_engine(problem):
+    """Engines return different ones of equally cheap flows; the canonical flow is the same whatever the engine, whole
+    PRBs, and as cheap as each engine's own optimum."""
+    flows = {}
+    for engine in ENGINE_NAMES:
+        own = solve_min_cost_flow(problem, engine, canonical=False)
+        canon = solve_min_cost_flow(problem, engine)
+        assert canon.facts.extra["canonical"] is True, engine
+        assert canon.objective == pytest.approx(own.objective, abs=OBJ_TOL), engine
+        assert canon.routed == pytest.approx(own.routed, abs=OBJ_TOL), engine
+        check_flow(problem, canon.flow, canon.unmet_supply, canon.unmet_demand)
+        flows[engine] = canon.flow
+    for engine, flow in flows.items():
+        np.testing.assert_array_equal(flow, np.round(flow), err_msg=engine)
+        np.testing.assert_array_equal(flow, flows["highs"], err_msg=engine)
 
 
 @settings(max_examples=100, deadline=None)

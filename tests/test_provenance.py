@@ -53,3 +53,13 @@ def test_integral_plans_are_integral_with_highs():
     flows = res.tables["plans"]["global_net_prb"].to_numpy()
     np.testing.assert_array_equal(flows, np.round(flows))
     assert res.metrics["plan_unmet_prb"] == round(res.metrics["plan_unmet_prb"])
+
+
+def test_user_level_oslb_is_the_same_with_every_engine():
+    inst = hetnet(rings=1, busy_cells=2, busy_users=30, seed=8)
+    runs = {e: solve(inst, "oslb", engine=e, integral=True) for e in ("highs", "ortools", "networkx", "pyomo")}
+    ref = runs["highs"]
+    for engine, res in runs.items():
+        assert res.solver.name.startswith(engine.split("+")[0]) or engine in res.solver.name
+        np.testing.assert_array_equal(res.tables["flows"]["prb"], ref.tables["flows"]["prb"], err_msg=engine)
+        assert res.evaluation == ref.evaluation, engine
