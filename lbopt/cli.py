@@ -94,6 +94,12 @@ def _method_options() -> list[click.Option]:
     return options
 
 
+_LEVEL_HELP = (
+    "level of the evaluation of user-level loads: cell, or group (a macro cell with its picocells); default: group "
+    "when picocells have parents, else cell"
+)
+
+
 class _MethodCommand(click.Command):
     """A verb that takes every method's parameters as flags; the chosen method's model validates them."""
 
@@ -158,7 +164,8 @@ def methods_(family: str | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--method", "-m", required=True, help="method name (see `lbopt methods`)")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-def solve(file: str, method: str, out_dir: str | None, **params) -> None:
+@click.option("--evaluation-level", type=click.Choice(["cell", "group"]), default=None, help=_LEVEL_HELP)
+def solve(file: str, method: str, out_dir: str | None, evaluation_level: str | None, **params) -> None:
     """Solve an instance with one method; write result.json and CSV tables."""
     with _user_errors():
         from lbopt.methods import get_method
@@ -170,7 +177,7 @@ def solve(file: str, method: str, out_dir: str | None, **params) -> None:
         out = _out(out_dir, f"{Path(file).stem}-{method}", instance)
         n = len(instance.users) if spec.progress == "users" and instance.users is not None else 0
         with _progress(n, f"{method}: users") as advance:
-            result = run(instance, method, progress=advance, **params)
+            result = run(instance, method, progress=advance, evaluation_level=evaluation_level, **params)
         path = write_result(result, out)
     m = result.metrics
     line = f"{method}: status {result.status.value}"
@@ -185,7 +192,8 @@ def solve(file: str, method: str, out_dir: str | None, **params) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--methods", required=True, help="comma-separated method names, e.g. oslb,mlb,chain,none")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
-def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
+@click.option("--evaluation-level", type=click.Choice(["cell", "group"]), default=None, help=_LEVEL_HELP)
+def compare(file: str, methods: str, out_dir: str | None, evaluation_level: str | None, **params) -> None:
     """Run several methods on one instance; print and write the comparison table."""
     with _user_errors():
         from lbopt.compare import compare as run_compare
@@ -198,7 +206,7 @@ def compare(file: str, methods: str, out_dir: str | None, **params) -> None:
         instance = _load(file)
         out = _out(out_dir, f"{Path(file).stem}-compare", instance)
         with _progress(len(names), "compare: methods") as advance:
-            summary = run_compare(instance, names, progress=advance, **params)
+            summary = run_compare(instance, names, progress=advance, evaluation_level=evaluation_level, **params)
         path = write_result(summary, out)
     table = summary.tables["comparison"]
     with pd_options():

@@ -46,7 +46,11 @@ def _check(instance: Instance, methods: list[str], params: dict[str, Any]) -> st
 
 
 def compare(
-    instance: Instance, methods: list[str], progress: Callable[[int], None] | None = None, **params: Any
+    instance: Instance,
+    methods: list[str],
+    progress: Callable[[int], None] | None = None,
+    evaluation_level: str | None = None,
+    **params: Any,
 ) -> Result:
     """Run ``methods`` on ``instance``; returns the comparison as a :class:`Result` whose ``children`` are the
     methods' own results and whose ``tables["comparison"]`` has one row per method. ``progress(1)`` is called as
@@ -56,7 +60,8 @@ def compare(
     children: dict[str, Result] = {}
     for name in methods:
         fields = get_method(name).params.model_fields
-        children[name] = solve(instance, name, **{k: v for k, v in params.items() if k in fields})
+        given = {k: v for k, v in params.items() if k in fields}
+        children[name] = solve(instance, name, evaluation_level=evaluation_level, **given)
         if progress is not None:
             progress(1)
     family = FAMILIES[get_method(methods[0]).family]

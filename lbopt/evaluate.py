@@ -128,11 +128,15 @@ def _cell_level(result: Result) -> dict[str, Any]:
     }
 
 
-def evaluate_result(instance: Instance, result: Result) -> dict[str, Any] | None:
-    """The ``evaluation`` of a result of the loads comparison, or ``None`` when it returned no final state."""
+def evaluate_result(instance: Instance, result: Result, level: str | None = None) -> dict[str, Any] | None:
+    """The ``evaluation`` of a result of the loads comparison, or ``None`` when it returned no final state.
+
+    ``level``: ``cell`` or ``group``; by default :func:`evaluation_level` (group when picocells have parents). A
+    cell-level instance (no users) is evaluated per cell.
+    """
     users = result.tables.get("users")
     if users is not None and {"serving_before", "serving_after"} <= set(users.columns):
-        evaluation = _user_level(instance, result, evaluation_level(instance))
+        evaluation = _user_level(instance, result, level or evaluation_level(instance))
     elif {"prb_before", "prb_after", "prb_capacity"} <= set(result.cells.columns):
         evaluation = _cell_level(result)
     else:

@@ -99,3 +99,24 @@ def test_instances_without_picocells_are_evaluated_per_cell(tmp_path):
 
     table = compare(zou16(users=80, seed=2), ["zou-alg1", "none"], steps=5).tables["comparison"]
     assert set(table["level"]) == {"cell"}
+
+
+def test_the_evaluation_level_can_be_chosen(tmp_path):
+    path = tmp_path / "in" / "h.yaml"
+    inst = hetnet(rings=1, busy_cells=2, busy_users=30, seed=8, serving="macro-only")
+    save_instance(inst, path)
+    out = tmp_path / "cell"
+    res = CliRunner().invoke(
+        main, ["compare", str(path), "--methods", "oslb,mlb,none", "--evaluation-level", "cell", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out / "comparison.csv").set_index("method")
+    assert set(table["level"]) == {"cell"}
+    capacity = inst.cells.set_index("id")["n_prb"]
+    for method in ("oslb", "mlb", "none"):
+        users = pd.read_csv(out / method / "users.csv", dtype={"serving_before": str, "serving_after": str})
+        loads = (
+            users.groupby("serving_after")["prb_after"].sum().reindex(capacity.index).fillna(0) / capacity
+        ).to_numpy()
+        assert table.loc[method, "ldi_after"] == pytest.approx(_jain(loads), rel=1e-12)
+        assert table.loc[method, "max_load_after"] == pytest.approx(loads.max(), rel=1e-12)

@@ -18,8 +18,8 @@ from lbopt.result import Result
 __all__ = ["evaluate_powers"]
 
 
-def evaluate_powers(instance: Instance, result: Result) -> dict[str, Any] | None:
-    """The ``evaluation`` of a pilot-power result, or ``None`` when it returned no powers."""
+def evaluate_powers(instance: Instance, result: Result, level: str | None = None) -> dict[str, Any] | None:
+    """The ``evaluation`` of a pilot-power result, or ``None`` when it returned no powers (always per antenna)."""
     from lbopt.breathing.day import period_metrics
     from lbopt.breathing.method import breathing_inputs, breathing_setting
 

@@ -345,8 +345,17 @@ def _solver_error(instance: Instance, method: str, exc: SolverError) -> Result:
     )
 
 
-def solve(instance: Instance, method: str, progress: Callable[[int], None] | None = None, **params: Any) -> Result:
+def solve(
+    instance: Instance,
+    method: str,
+    progress: Callable[[int], None] | None = None,
+    evaluation_level: str | None = None,
+    **params: Any,
+) -> Result:
     """Run ``method`` on ``instance``; ``params`` override the instance's ``methods`` settings.
+
+    ``evaluation_level`` (``cell`` or ``group``) is the level of the ``evaluation`` section where the family has a
+    choice (the loads comparison; the default: group when picocells have parents, else cell).
 
     A solver that fails returns a result with status ``error``, the stage and the solver's words
     (:meth:`Result.raise_for_status` turns it into :class:`lbopt.errors.SolverFailure`).
@@ -376,7 +385,9 @@ def solve(instance: Instance, method: str, progress: Callable[[int], None] | Non
     result.parameters = resolved.model_dump()
     family = FAMILIES[spec.family]
     if family.evaluate and result.status != Status.ERROR:
-        result.evaluation = load_target(family.evaluate)(instance, result)
+        if evaluation_level not in (None, "cell", "group"):
+            raise InvalidParameter(f"--evaluation-level: expected cell or group, got '{evaluation_level}'")
+        result.evaluation = load_target(family.evaluate)(instance, result, evaluation_level)
     # time_s: the wall time of the whole method; the solver's own time, when it reports one, beside it
     result.solver.solver_time_s, result.solver.time_s = result.solver.time_s, wall
     result.provenance = provenance(instance.seed, result.solver.name, result.parameters.get("engine"))

@@ -37,8 +37,8 @@ def loads_from_shares(instance: Instance, association) -> np.ndarray:
     return np.bincount(cell, load, instance.n_cells)
 
 
-def evaluate_association(instance: Instance, result: Result) -> dict[str, Any] | None:
-    """The ``evaluation`` of an association result, or ``None`` when it returned no shares."""
+def evaluate_association(instance: Instance, result: Result, level: str | None = None) -> dict[str, Any] | None:
+    """The ``evaluation`` of an association result, or ``None`` when it returned no shares (always per cell)."""
     from lbopt.vgala.data import vgala_data
 
     association = result.tables.get("association")
