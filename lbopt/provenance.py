@@ -48,6 +48,11 @@ def provenance(seed: int | None, engine: str | None = None, requested: str | Non
         "seed": seed,
         "engine": engine,
         "engine_requested": requested,
+        "engine_reason": None
+        if requested is None
+        else "chosen by auto: by the problem, never by which optional solvers are installed"
+        if requested == "auto"
+        else "requested",
         "python": platform.python_version(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

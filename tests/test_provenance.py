@@ -21,6 +21,7 @@ def test_provenance_and_wall_time(tmp_path, tiny_path):
     prov = data["provenance"]
     assert prov["engine"] == data["solver"]["name"] == "networkx"
     assert prov["engine_requested"] == "networkx"
+    assert prov["engine_reason"] == "requested"
     assert prov["seed"] == 3  # tiny.yaml's seed
     assert prov["date"].startswith("20")
     assert prov["lbopt_version"] == data["lbopt_version"]
