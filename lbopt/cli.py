@@ -57,7 +57,8 @@ def _progress(total: int, label: str):
 def _load(path: str):
     from lbopt.instance import load_instance
 
-    return load_instance(path)
+    root = click.get_current_context().find_root()
+    return load_instance(path, allow_outside_tables=bool(root.params.get("allow_outside_tables")))
 
 
 def _out(out_dir: str | None, default: str, instance=None) -> Path:
@@ -110,7 +111,13 @@ class _MethodCommand(click.Command):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lbopt")
-def main() -> None:
+@click.option(
+    "--allow-outside-tables",
+    is_flag=True,
+    default=False,
+    help="read side tables an instance names outside its own folder (refused by default)",
+)
+def main(allow_outside_tables: bool) -> None:
     """lbopt: load balancing in cellular networks — solve instances, compare methods, check stability, report."""
 
 

@@ -165,3 +165,27 @@ def test_check_and_solve_agree_on_a_location_without_cells(tmp_path):
         res = CliRunner().invoke(main, args)
         assert res.exit_code == 2
         assert "field 'locations.id', row 1: location 'x1' has no allowed cell" in res.output
+
+
+def test_side_tables_stay_in_the_instance_folder(tmp_path):
+    (tmp_path / "c.csv").write_text("id,prb_demand,prb_capacity\nc0,5,50\n")
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "i.yaml"
+    path.write_text("lbopt: 1\nname: x\ncells: {csv: ../c.csv}\n")
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 2
+    assert "the side table '../c.csv' lies outside the instance's folder" in res.output
+    assert CliRunner().invoke(main, ["--allow-outside-tables", "check", str(path)]).exit_code == 0
+
+
+def test_parquet_dates_and_binary_ids_are_refused(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"id": [b"c0"], "prb_demand": [1.0], "prb_capacity": [5.0]}).to_parquet(tmp_path / "b.parquet")
+    pd.DataFrame({"id": ["c0"], "x_m": pd.to_datetime(["2020-01-01"]), "y_m": [0.0]}).to_parquet(tmp_path / "t.parquet")
+    for name, says in (("b", "field 'cells.id', row 0: got binary data b'c0'; expected text"), ("t", "a date")):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"lbopt: 1\nname: x\ncells: {{parquet: {name}.parquet}}\n")
+        res = CliRunner().invoke(main, ["check", str(path)])
+        assert res.exit_code == 2
+        assert says in res.output

@@ -184,7 +184,7 @@ def _refuse_ragged_rows(side: Path, table: str) -> None:
                 )
 
 
-def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableSource]:
+def _read_table(path: Path, table: str, spec: Any, allow_outside: bool = False) -> tuple[pd.DataFrame, TableSource]:
     """A table given inline (list of mappings) or as ``{csv: file}`` / ``{parquet: file}``."""
     if isinstance(spec, list):
         for i, row in enumerate(spec):
@@ -206,6 +206,13 @@ def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableS
             raise InstanceError(str(path), table, "expected {csv: FILE} or {parquet: FILE}")
         kind = kinds[0]
         side = path.parent / spec[kind]
+        if not allow_outside and path.parent.resolve() not in side.resolve().parents:
+            raise InstanceError(
+                str(path),
+                f"{table}.{kind}",
+                f"the side table {short_repr(spec[kind], 60)} lies outside the instance's folder; move it there, or "
+                "pass lbopt --allow-outside-tables if you trust this file",
+            )
         if not side.is_file():
             raise InstanceError(
                 str(side), table, f"side table file not found (named in {path.name} as {kind}: {spec[kind]})"
@@ -223,8 +230,11 @@ def _read_table(path: Path, table: str, spec: Any) -> tuple[pd.DataFrame, TableS
     )
 
 
-def load_instance(path: str | os.PathLike) -> Instance:
+def load_instance(path: str | os.PathLike, allow_outside_tables: bool = False) -> Instance:
     """Read and validate an instance file.
+
+    Side tables (``{csv: FILE}``, ``{parquet: FILE}``) must lie in the instance's folder or below it, unless
+    ``allow_outside_tables`` (an instance from elsewhere cannot make lbopt read ``../../etc/passwd``).
 
     Raises
     ------
@@ -257,7 +267,7 @@ def load_instance(path: str | os.PathLike) -> Instance:
     for table in TABLES:
         if raw.get(table) is None:
             continue
-        df, src = _read_table(path, table, raw[table])
+        df, src = _read_table(path, table, raw[table], allow_outside_tables)
         tables[table] = normalise_table(table, df, src)
         sources[table] = src
     check_references(tables, sources)

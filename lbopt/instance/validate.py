@@ -42,8 +42,8 @@ def check_columns(table: str, df: pd.DataFrame, src: TableSource) -> None:
         if col not in specs:
             raise InstanceError(
                 src.file,
-                f"{table}.{col}",
-                f"unknown column '{col}'{did_you_mean(col, specs)}; expected some of {list(specs)}",
+                f"{table}.{str(col)[:40]}",
+                f"unknown column {short_repr(str(col), 40)}{did_you_mean(col, specs)}; expected some of {list(specs)}",
             )
     for spec in specs.values():
         if spec.required and spec.column not in df.columns:
@@ -97,9 +97,27 @@ def _expected(spec: ColumnSpec) -> str:
     return "a non-empty identifier"
 
 
+def check_not_binary(spec: ColumnSpec, values: pd.Series, src: TableSource) -> None:
+    """Identifiers are text: bytes (a Parquet binary column) would turn into "b'u0'" silently."""
+    if values.dtype == object:
+        binary = values.map(lambda v: isinstance(v, (bytes, bytearray))).to_numpy(dtype=bool)
+        if binary.any():
+            row = _first(binary)
+            raise InstanceError(
+                src.file,
+                f"{spec.table}.{spec.column}",
+                f"got binary data {short_repr(values.iloc[row])}{src.where(row)}; expected text",
+                row=row,
+            )
+
+
 def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.Series:
     """Numbers must parse, be finite, be integral for ``int`` columns and lie within the bounds."""
     field = f"{spec.table}.{spec.column}"
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values):
+        raise InstanceError(
+            src.file, field, f"is a {values.dtype} column (a date or a duration); expected {_expected(spec)}"
+        )
     try:
         numbers = pd.to_numeric(values, errors="coerce")
     except OverflowError:  # an integer beyond any float (hundreds of digits)
@@ -249,6 +267,7 @@ def normalise_table(table: str, df: pd.DataFrame, src: TableSource) -> pd.DataFr
             values = values.where(~_missing(values), spec.default)
         check_present(spec, values, src)
         if spec.is_text:
+            check_not_binary(spec, values, src)
             text = _as_text(values)
             check_present(spec, text, src)
             if spec.dtype == "id":
