@@ -189,3 +189,58 @@ def test_parquet_dates_and_binary_ids_are_refused(tmp_path):
         res = CliRunner().invoke(main, ["check", str(path)])
         assert res.exit_code == 2
         assert says in res.output
+
+
+def _sites(tmp_path, rows: list[str], header: str = "site_id,latitude,longitude") -> str:
+    path = tmp_path / "sites.csv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("rows", "says"),
+    [
+        (["000123,-37.81,144.96", ",-37.82,144.97"], "field 'site_id', row 1: the site id is blank"),
+        (["a,-37.81,144.96", "a,-37.82,144.97"], "row 1: the site id repeats an earlier id: 'a'"),
+        (["a,-137.81,144.96"], "field 'latitude', row 0: got '-137.81'; expected degrees within ±90"),
+        (["a,north,144.96"], "field 'latitude', row 0: got 'north'"),
+    ],
+)
+def test_site_lists_are_checked_row_by_row(tmp_path, rows, says):
+    res = CliRunner().invoke(
+        main, ["generate", "sites", "--sites", _sites(tmp_path, rows), "--out", str(tmp_path / "o.yaml")]
+    )
+    assert res.exit_code == 2
+    assert says in res.output
+    assert not (tmp_path / "o.yaml").exists()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_few_or_collinear_sites_make_an_instance_check_accepts(tmp_path, n):
+    from lbopt.instance import load_instance
+
+    rows = [f"{i:06d},-37.81,{144.96 + 0.003 * i:.4f}" for i in range(n if n < 3 else 6)]  # on one line
+    out = tmp_path / "o.yaml"
+    res = CliRunner().invoke(main, ["generate", "sites", "--sites", _sites(tmp_path, rows), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    inst = load_instance(out)
+    assert inst.cells["id"].iloc[0] == "000000"  # leading zeros kept
+    from lbopt.graph import components
+
+    if len(rows) > 1:  # the sites on one line are joined into one connected graph
+        a, b = inst.cell_positions(inst.links["a"]), inst.cell_positions(inst.links["b"])
+        assert components(inst.n_cells, a, b).max() == 0
+
+
+def test_distance_and_radius_neighbours_equal_the_brute_force():
+    import numpy as np
+
+    from lbopt.scenarios.sites import neighbour_pairs
+
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 3000, (300, 2))
+    radius = rng.choice([60.0, 120.0, 250.0], 300)
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    for rule, adj in (("distance", d < 400.0), ("radius", radius[:, None] + radius[None, :] > d)):
+        expected = np.column_stack(np.nonzero(np.triu(adj, k=1)))
+        np.testing.assert_array_equal(neighbour_pairs(xy, rule, 400.0, radius), expected)

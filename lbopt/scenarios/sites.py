@@ -15,10 +15,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from lbopt.graph import delaunay_pairs
-from lbopt.instance.errors import InstanceError
+from lbopt.graph import derived_pairs
+from lbopt.instance.errors import InstanceError, short_repr
 from lbopt.instance.model import Instance
-from lbopt.radio.geometry import distances_m, project_lonlat
+from lbopt.radio.geometry import project_lonlat
 from lbopt.scenarios.users import users_table
 
 TIER_PATTERNS: dict[str, str] = {"micro": r"minicell|micro|ucell", "pico": r"pico", "femto": r"femto"}
@@ -63,15 +63,60 @@ def neighbour_pairs(
     max_distance_m: float = 400.0,
     radius_m: np.ndarray | None = None,
 ) -> np.ndarray:
-    if rule == "delaunay":
-        return delaunay_pairs(xy)
-    d = distances_m(xy, xy)
+    """Neighbour pairs ``(i, j)``, ``i < j``. A k-d tree finds the close pairs (no N × N distance matrix).
+
+    Delaunay needs four sites not on one line; with fewer, or on one line, :func:`lbopt.graph.derived_pairs` joins
+    the sites within twice the median nearest-neighbour distance.
+    """
+    from scipy.spatial import cKDTree
+
+    if rule == "delaunay":  # Delaunay when it exists; few or collinear sites get the nearest-distance rule
+        return derived_pairs(xy)
+    tree = cKDTree(xy)
     if rule == "distance":
-        adj = d < max_distance_m
+        pairs = tree.query_pairs(max_distance_m, output_type="ndarray")
+        keep = np.linalg.norm(xy[pairs[:, 0]] - xy[pairs[:, 1]], axis=1) < max_distance_m
     else:
-        adj = (radius_m[:, None] + radius_m[None, :]) > d
-    i, j = np.nonzero(np.triu(adj, k=1))
-    return np.column_stack([i, j])
+        pairs = tree.query_pairs(2 * float(np.max(radius_m)), output_type="ndarray")
+        d = np.linalg.norm(xy[pairs[:, 0]] - xy[pairs[:, 1]], axis=1)
+        keep = radius_m[pairs[:, 0]] + radius_m[pairs[:, 1]] > d
+    pairs = np.sort(pairs[keep], axis=1)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))] if len(pairs) else np.empty((0, 2), int)
+
+
+def _read_list(path: Path, what: str) -> pd.DataFrame:
+    """A site or user list as text, exactly as written (ids keep their leading zeros); at least one row."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, index_col=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InstanceError(str(path), None, f"cannot read the {what}: {short_repr(str(exc))}") from None
+    if df.empty:
+        raise InstanceError(str(path), None, f"the {what} has no rows")
+    return df
+
+
+def _degrees(df: pd.DataFrame, column: str, limit: float, path: Path) -> np.ndarray:
+    """A latitude or longitude column as finite degrees within ±``limit``, naming the first bad row."""
+    values = pd.to_numeric(df[column].str.strip(), errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(values) | (np.abs(values) > limit)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InstanceError(
+            str(path), column, f"got {short_repr(df[column].iloc[row])}; expected degrees within ±{limit:g}", row=row
+        )
+    return values
+
+
+def _site_ids(sites: pd.DataFrame, id_col: str | None, path: Path) -> np.ndarray:
+    """Site ids as written (text), none blank and none repeated; ``s0, s1, ...`` when the list has no id column."""
+    if id_col is None:
+        return np.array([f"s{i}" for i in range(len(sites))], object)
+    ids = sites[id_col].str.strip()
+    for bad, what in ((ids == "", "is blank"), (ids.duplicated(), "repeats an earlier id")):
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InstanceError(str(path), id_col, f"the site id {what}: {short_repr(ids.iloc[row])}", row=row)
+    return ids.to_numpy(object)
 
 
 def from_sites(
@@ -86,18 +131,14 @@ def from_sites(
 ) -> Instance:
     """An instance from a site list and (optionally) user positions, both with latitude/longitude columns."""
     sites_csv = Path(sites_csv)
-    try:
-        sites = pd.read_csv(sites_csv)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise InstanceError(str(sites_csv), None, f"cannot read the site list: {exc}") from None
+    sites = _read_list(sites_csv, "site list")
     lat, lon = _column(sites, "lat", sites_csv, True), _column(sites, "lon", sites_csv, True)
     id_col, name_col = _column(sites, "id", sites_csv, False), _column(sites, "name", sites_csv, False)
     tier_col = _column(sites, "tier", sites_csv, False)
-    origin = (float(sites[lat].mean()), float(sites[lon].mean()))
-    xy = project_lonlat(sites[lat].to_numpy(), sites[lon].to_numpy(), origin)
-    ids = (
-        sites[id_col].astype(str).to_numpy(object) if id_col else np.array([f"s{i}" for i in range(len(sites))], object)
-    )
+    site_lat, site_lon = _degrees(sites, lat, 90.0, sites_csv), _degrees(sites, lon, 180.0, sites_csv)
+    origin = (float(site_lat.mean()), float(site_lon.mean()))
+    xy = project_lonlat(site_lat, site_lon, origin)
+    ids = _site_ids(sites, id_col, sites_csv)
     if tier_col:
         tier = sites[tier_col].astype(str).str.lower().to_numpy(object)
     elif name_col:
@@ -109,15 +150,16 @@ def from_sites(
     for role, col in (("power", "tx_power_dbm"), ("azimuth", "azimuth_deg")):
         src = _column(sites, role, sites_csv, False)
         if src:
-            cells[col] = sites[src].to_numpy(float)
+            cells[col] = pd.to_numeric(sites[src].replace("", np.nan), errors="coerce").to_numpy(float)
     pairs = neighbour_pairs(xy, neighbours, max_distance_m, cells["radius_m"].to_numpy())
     links = pd.DataFrame({"a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]]})
     users = None
     if users_csv is not None:
         users_csv = Path(users_csv)
-        raw = pd.read_csv(users_csv)
+        raw = _read_list(users_csv, "user list")
         ulat, ulon = _column(raw, "lat", users_csv, True), _column(raw, "lon", users_csv, True)
-        users = users_table(project_lonlat(raw[ulat].to_numpy(), raw[ulon].to_numpy(), origin), demand_bps)
+        user_xy = project_lonlat(_degrees(raw, ulat, 90.0, users_csv), _degrees(raw, ulon, 180.0, users_csv), origin)
+        users = users_table(user_xy, demand_bps)
     return Instance(
         name=name or sites_csv.stem,
         cells=cells,
