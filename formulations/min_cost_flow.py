@@ -166,12 +166,42 @@ def _highs_model(matrix: sp.csc_matrix, lower: np.ndarray, upper: np.ndarray, co
     return highs_lp(matrix, cost, lower, upper, zeros, zeros)
 
 
-def highs_model(problem: FlowProblem):
-    """The balanced model (all surplus routed) as a :class:`highspy.Highs` object, e.g. to write MPS/LP files."""
+def export_penalty(problem: FlowProblem) -> float:
+    """The cost of one unrouted surplus PRB in :func:`highs_model`: more than any path of arcs can cost."""
+    return float(np.abs(problem.cost).sum()) + 1.0
+
+
+def highs_model(problem: FlowProblem, node_names: list[str] | None = None):
+    """The model that is solved, as one LP in a :class:`highspy.Highs` object (e.g. to write MPS/LP files).
+
+    The surplus arcs S → i may carry less than the supply; each unrouted PRB costs :func:`export_penalty`, larger
+    than any path's cost, so the optimum routes the maximum flow at least cost — the balanced plan when it exists,
+    else the cheapest maximum flow, as the engines solve it in stages. With the objective offset ``M · required`` the
+    optimum value is ``cost of the flow + M · unmet``: the plan's cost when every surplus is routed. Columns and rows
+    are named after the nodes (``x_a_b``, ``s_a``, ``t_b``, ``balance_a``).
+    """
     matrix, upper, cost, s_idx, _ = _augmented_lp(problem)
-    lower = np.zeros(matrix.shape[1])
-    lower[s_idx] = upper[s_idx]
-    return _highs_model(matrix, lower, upper, cost)
+    penalty = export_penalty(problem)
+    cost = cost.copy()
+    cost[s_idx] = -penalty
+    h = _highs_model(matrix, np.zeros(matrix.shape[1]), upper, cost)
+    h.changeObjectiveOffset(penalty * problem.required)
+    names = [_name(v) for v in (node_names or [f"n{i}" for i in range(problem.n_nodes)])]
+    src, snk = np.flatnonzero(problem.supply > 0), np.flatnonzero(problem.supply < 0)
+    columns = [f"x_{names[a]}_{names[b]}" for a, b in zip(problem.tail, problem.head, strict=True)]
+    columns += [f"s_{names[i]}" for i in src] + [f"t_{names[i]}" for i in snk]
+    for k, name in enumerate(columns):
+        h.passColName(k, name if columns.count(name) == 1 else f"{name}_{k}")
+    for i, name in enumerate(names):
+        h.passRowName(i, f"balance_{name}")
+    return h
+
+
+def _name(value: object) -> str:
+    """A name MPS and LP files accept: letters, digits and underscores."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_]", "_", str(value)) or "_"
 
 
 def solve_highs(problem: FlowProblem) -> FlowSolution:

@@ -259,3 +259,39 @@ def test_reading_a_capacities_without_link_capacities():
     plan = plan_cell_level(inst, beta=0.25, engine="highs")
     assert plan.solution.routed == pytest.approx(10.0)  # c = β · P_0 = 10 < the 20 needed
     assert plan.solution.status == Status.PARTIAL
+
+
+def test_the_export_of_a_partial_plan_is_the_model_that_was_solved(tmp_path):
+    """The links carry 12 of c0's 80/3 surplus PRBs: the exported LP (penalised unrouted surplus, named rows and
+    columns) solves, in HiGHS and in SCIP, to the plan's cost plus the penalty times the unmet PRBs."""
+    from lbopt.instance import save_instance
+
+    links = pd.DataFrame({"a": ["c0", "c1"], "b": ["c1", "c2"], "capacity_ab": [12.0, 12.0], "capacity_ba": [0.0, 0.0]})
+    path = tmp_path / "p.yaml"
+    save_instance(_row_instance([60, 20, 20], links=links), path)
+    out = tmp_path / "o"
+    res = CliRunner().invoke(main, ["solve", str(path), "-m", "oslb", "--export", "plan.mps", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "result.json").read_text())
+    assert data["status"] == "partial"
+    unmet, penalty = data["metrics"]["unmet_prb"], data["exported_model_penalty"]
+    # equal-PRB target 100/3: c0's surplus 80/3, of which the 12-PRB link out of c0 carries 12 (fractional data: the
+    # LP's flows are exact to HiGHS's primal feasibility tolerance, 1e-7, on three arcs)
+    assert unmet == pytest.approx(80 / 3 - 12, abs=1e-6)
+    expected = data["objective"] + penalty * unmet
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(out / "plan.mps"))
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(expected, rel=1e-9)
+    assert h.getColName(0)[1] == "x_c0_c1"
+    assert h.getRowName(0)[1] == "balance_c0"
+    pyscipopt = pytest.importorskip("pyscipopt")
+    scip = pyscipopt.Model()
+    scip.hideOutput()
+    scip.readProblem(str(out / "plan.mps"))
+    scip.optimize()
+    assert scip.getStatus() == "optimal"
+    assert scip.getObjVal() == pytest.approx(expected, rel=1e-9)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from formulations.min_cost_flow import highs_model
+from formulations.min_cost_flow import export_penalty, highs_model
 from formulations.status import SolverFacts, Status
 from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
@@ -79,14 +79,15 @@ def plan_metrics(plan: CellPlan) -> dict[str, float]:
     return metrics
 
 
-def export_model(plan: CellPlan, name: str) -> bytes:
-    """The balanced flow LP (eq. 10 with virtual source and sink) as MPS or LP text, by the suffix of ``name``."""
+def export_model(plan: CellPlan, name: str, ids: list[str]) -> bytes:
+    """The solved flow LP (eq. 10 with virtual source and sink; the unrouted surplus penalised, so a partial plan's
+    model is the one that was solved) as MPS or LP text, by the suffix of ``name``, named after the cells ``ids``."""
     suffix = Path(name).suffix.lower()
     if suffix not in (".mps", ".lp"):
         raise InvalidParameter(f"--export wants a .mps or .lp file name, got '{Path(name).name}'")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"model{suffix}"
-        highs_model(plan.problem).writeModel(str(path))
+        highs_model(plan.problem, ids).writeModel(str(path))
         return path.read_bytes()
 
 
@@ -176,7 +177,8 @@ def run_oslb(
     }
     files = {}
     if export:
-        files[Path(export).name] = export_model(plan, export)
+        files[Path(export).name] = export_model(plan, export, [str(c) for c in instance.cells["id"]])
+        extra["exported_model_penalty"] = export_penalty(plan.problem)
         extra["exported_model"] = Path(export).name
     sol = plan.solution
     sol.facts.extra["total_time_s"] = time.perf_counter() - t0
