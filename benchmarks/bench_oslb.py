@@ -73,15 +73,15 @@ def bare_highs(problem) -> tuple[float, float]:
 
 
 def run_size(n: int, pyomo: bool) -> dict:
+    from lbopt.methods import solve
     from lbopt.oslb.cell_level import plan_cell_level
-    from lbopt.oslb.method import run_oslb
 
     inst = make_instance(n)
     warm = make_instance(50)  # imports and first-call costs are not part of the measurement
-    run_oslb(warm, engine="ortools", integral=True)
+    solve(warm, "oslb", engine="ortools", integral=True)
     bare_ortools(plan_cell_level(warm, integral=True, engine="ortools").problem)
     t0 = time.perf_counter()
-    result = run_oslb(inst, engine="ortools", integral=True)
+    result = solve(inst, "oslb", engine="ortools", integral=True)
     t_oslb = time.perf_counter() - t0
     plan = plan_cell_level(inst, integral=True, engine="ortools")  # the same arrays, for the bare solvers
     t_bare, obj_bare = bare_ortools(plan.problem)
@@ -89,7 +89,7 @@ def run_size(n: int, pyomo: bool) -> dict:
         "cells": n,
         "arcs": plan.problem.n_arcs,
         "oslb_total_s": round(t_oslb, 4),
-        "oslb_solver_s": round(result.solver.time_s, 4),
+        "oslb_solver_s": round(result.solver.solver_time_s, 4),
         "bare_ortools_s": round(t_bare, 4),
         "ratio": round(t_oslb / t_bare, 2),
         "objective": result.objective,
