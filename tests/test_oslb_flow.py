@@ -295,3 +295,16 @@ def test_the_export_of_a_partial_plan_is_the_model_that_was_solved(tmp_path):
     scip.optimize()
     assert scip.getStatus() == "optimal"
     assert scip.getObjVal() == pytest.approx(expected, rel=1e-9)
+
+
+def test_large_problems_keep_the_engines_own_flow_and_say_so(monkeypatch):
+    import formulations.min_cost_flow as mcf
+
+    links = pd.DataFrame({"a": ["c0", "c1"], "b": ["c1", "c2"]})
+    plan = plan_cell_level(_row_instance([60, 20, 20], links=links), engine="highs", integral=True)
+    monkeypatch.setattr(mcf, "CANONICAL_MAX_ARCS", plan.problem.n_arcs - 1)
+    sol = solve_min_cost_flow(plan.problem, "networkx")
+    assert sol.facts.extra["canonical"] is False
+    assert "the engine's own flow" in sol.facts.extra["canonical_skipped"]
+    own = solve_min_cost_flow(plan.problem, "networkx", canonical=False)
+    np.testing.assert_array_equal(sol.flow, own.flow)
