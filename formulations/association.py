@@ -32,7 +32,6 @@ cvxpy (Clarabel) as a second path.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -299,10 +298,10 @@ def solve_association(
     for iteration in range(1, max_iterations + 1):
         try:
             z, rho, slack, w, y = master.solve()
-        except SolverError:
+        except SolverError as exc:
             if best.rho is None or best.slack.sum() > 1e-9:
                 raise  # no incumbent within the caps: nothing usable
-            termination, failure = "solver-error", sys.exc_info()[1]  # keep the incumbent, uncertified
+            termination, failure = "solver-error", exc  # keep the incumbent, uncertified
             break
         rho = np.clip(rho, 0.0, None)
         best.offer(

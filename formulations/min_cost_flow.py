@@ -26,6 +26,7 @@ Engines (a registry, all returning :class:`FlowSolution`):
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -190,8 +191,9 @@ def highs_model(problem: FlowProblem, node_names: list[str] | None = None):
     src, snk = np.flatnonzero(problem.supply > 0), np.flatnonzero(problem.supply < 0)
     columns = [f"x_{names[a]}_{names[b]}" for a, b in zip(problem.tail, problem.head, strict=True)]
     columns += [f"s_{names[i]}" for i in src] + [f"t_{names[i]}" for i in snk]
+    repeated = {name for name, n in Counter(columns).items() if n > 1}  # parallel arcs share their ends
     for k, name in enumerate(columns):
-        h.passColName(k, name if columns.count(name) == 1 else f"{name}_{k}")
+        h.passColName(k, f"{name}_{k}" if name in repeated else name)
     for i, name in enumerate(names):
         h.passRowName(i, f"balance_{name}")
     return h

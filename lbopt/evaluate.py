@@ -30,7 +30,7 @@ from lbopt.instance.model import Instance
 from lbopt.metrics import load_distribution_index, load_std, over_busy_share
 from lbopt.result import Result
 
-__all__ = ["OVER_BUSY", "evaluate_result", "evaluation_level", "group_of_cells", "unit_loads"]
+__all__ = ["OVER_BUSY", "evaluate_result", "evaluation_level", "unit_load_vectors", "unit_loads"]
 
 OVER_BUSY = 1.0
 
@@ -38,15 +38,6 @@ OVER_BUSY = 1.0
 def evaluation_level(instance: Instance) -> str:
     """``group`` when some cell names a parent (macro cell + picocells share a group), else ``cell``."""
     return "group" if "parent" in instance.cells and instance.cells["parent"].notna().any() else "cell"
-
-
-def group_of_cells(instance: Instance) -> np.ndarray:
-    """Per cell, the row of its group's head: its parent's, or its own."""
-    own = np.arange(instance.n_cells)
-    if "parent" not in instance.cells:
-        return own
-    parent = instance.cell_positions(instance.cells["parent"])
-    return np.where(parent >= 0, parent, own)
 
 
 def unit_loads(
@@ -71,6 +62,36 @@ def _plan_ratio(metrics: dict[str, Any]) -> float | None:
     return float(volume) / float(optimum) if volume is not None and optimum else None
 
 
+def _units(instance: Instance, result: Result, level: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the row of its unit's head at home and after any re-homing of picocells (``cells.group_after``)."""
+    if level != "group":
+        own = np.arange(instance.n_cells)
+        return own, own
+    from lbopt.oslb.procedure import cell_groups
+
+    groups = cell_groups(instance)
+    home = groups.head[groups.of_cell]
+    if "group_after" not in result.cells:
+        return home, home
+    group_after = result.cells.set_index("id")["group_after"].reindex(instance.cells["id"])
+    return home, instance.cell_positions(group_after)
+
+
+def unit_load_vectors(instance: Instance, result: Result, level: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Loads of the evaluation units before and after, from ``users.csv``'s serving cells and PRBs as the evaluation
+    writes them (units in the order of their head cells)."""
+    users = result.tables["users"]
+    home, moved_to = _units(instance, result, level or evaluation_level(instance))
+    capacity = instance.prb_capacity()
+    before = unit_loads(
+        instance.cell_positions(users["serving_before"]), users["prb_before"].to_numpy(float), capacity, home, home
+    )[2]
+    after = unit_loads(
+        instance.cell_positions(users["serving_after"]), users["prb_after"].to_numpy(float), capacity, moved_to, home
+    )[2]
+    return before, after
+
+
 def _user_level(instance: Instance, result: Result, level: str) -> dict[str, Any]:
     from lbopt.radio import evaluate_users
 
@@ -80,11 +101,7 @@ def _user_level(instance: Instance, result: Result, level: str) -> dict[str, Any
     prb_before = evaluate_users(instance, before).prb
     prb_after = evaluate_users(instance, after).prb
     capacity = instance.prb_capacity()
-    home = group_of_cells(instance) if level == "group" else np.arange(instance.n_cells)
-    moved_to = home
-    if level == "group" and "group_after" in result.cells:
-        group_after = result.cells.set_index("id")["group_after"].reindex(instance.cells["id"])
-        moved_to = instance.cell_positions(group_after)
+    home, moved_to = _units(instance, result, level)
     _, _, load_before = unit_loads(before, prb_before, capacity, home, home)
     used_after, cap, load_after = unit_loads(after, prb_after, capacity, moved_to, home)
     moved = (after != before) & (before >= 0) & (after >= 0)

@@ -47,13 +47,13 @@ def check_out(out: str | os.PathLike, protected: Iterable[str | os.PathLike] = (
             )
     if path.exists() and not path.is_dir():
         raise OutputError(f"{flag} {out}: not a folder")
-    ancestor = resolved
+    ancestor = resolved.parent  # the folder the result folder's temporary sibling is made in, or its nearest ancestor
     while not ancestor.exists():
         ancestor = ancestor.parent
     if not ancestor.is_dir():
         raise OutputError(f"{flag} {out}: {ancestor} is a file, so no folder can be made under it")
-    if not os.access(resolved.parent if resolved.parent.exists() else ancestor, os.W_OK | os.X_OK):
-        raise OutputError(f"{flag} {out}: cannot write in {resolved.parent if resolved.parent.exists() else ancestor}")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(f"{flag} {out}: cannot write in {ancestor}")
     return path
 
 

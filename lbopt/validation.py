@@ -131,13 +131,23 @@ def _vgala(instance: Instance) -> dict | None:
     }
 
 
-def _oslb_nonconservative(instance: Instance) -> dict | None:
-    from lbopt.methods import missing_requirements, solve
+def _user_level_run(instance: Instance, method: str, runs: dict):
+    """``method``'s result on a user-level instance, solved once for all the checks that read it (``runs``)."""
+    from lbopt.methods import solve
+
+    if method not in runs:
+        # integral targets need whole PRBs per user; a radio without PRB rounding gets fractional targets
+        params = {"integral": instance.radio.prb_rounding != "none"} if method == "oslb" else {}
+        runs[method] = solve(instance, method, **params)
+    return runs[method]
+
+
+def _oslb_nonconservative(instance: Instance, runs: dict) -> dict | None:
+    from lbopt.methods import missing_requirements
 
     if "prb_demand" in instance.cells or missing_requirements(instance, "oslb") or instance.users is None:
         return None
-    # integral targets need whole PRBs per user; a radio without PRB rounding gets fractional targets
-    res = solve(instance, "oslb", integral=instance.radio.prb_rounding != "none")
+    res = _user_level_run(instance, "oslb", runs)
     groups = res.tables["groups"]
     err = groups["nonconservative_error_prb"].abs()
     moved = res.metrics["transferred_prb"]
@@ -150,18 +160,18 @@ def _oslb_nonconservative(instance: Instance) -> dict | None:
     }
 
 
-def _method_stability(instance: Instance) -> list[dict]:
+def _method_stability(instance: Instance, runs: dict) -> list[dict]:
     """MLB and OSLB (user level) execute handovers too: each gets the verdict of its own run (settles / oscillates)
     and the eq. 26 one-step bound checked at every step against the realised loads."""
-    from lbopt.methods import missing_requirements, solve
+    from lbopt.methods import missing_requirements
 
     if instance.users is None or "prb_demand" in instance.cells:
         return []
     checks = []
-    for method, params in (("mlb", {}), ("oslb", {"integral": instance.radio.prb_rounding != "none"})):
+    for method in ("mlb", "oslb"):
         if missing_requirements(instance, method):
             continue
-        s = solve(instance, method, **params).extra.get("stability") or {}
+        s = _user_level_run(instance, method, runs).extra.get("stability") or {}
         if s.get("verdict") is None:
             continue
         last = (
@@ -383,15 +393,16 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
     t0 = time.perf_counter()
     extra: dict = {}
     checks = []
+    runs: dict = {}  # user-level method results shared by the checks that read them
     groups = (
         lambda: [_graph_check(instance, extra, epsilon)],
         lambda: [_continuous_check(instance, extra)],
         lambda: _handover_checks(instance, extra),
         lambda: [_oslb_engines(instance)],
         lambda: [_vgala(instance)],
-        lambda: [_oslb_nonconservative(instance)],
+        lambda: [_oslb_nonconservative(instance, runs)],
         lambda: [_mr_jacobian_check(instance)],
-        lambda: _method_stability(instance),
+        lambda: _method_stability(instance, runs),
     )
     for group in groups:
         checks += [c for c in group() if c is not None]

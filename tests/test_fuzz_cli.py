@@ -51,8 +51,6 @@ def _command(data, instance: Path, out: Path) -> list[str]:
     else:
         head = ["validate", str(instance)]
         flags = data.draw(st.sampled_from([[], ["--epsilon", data.draw(st.sampled_from(HOSTILE))]]))
-    if "--steps" in flags or "--periods" in flags or verb == "validate":
-        flags = [f for f in flags if f not in ("--steps", "--periods")] if verb != "validate" else flags
     return [*head, *flags, "--out", str(out)]
 
 

@@ -50,8 +50,8 @@ KR_MU = 0.4
 
 def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
     """One drop: the HetNet with ``busy_users`` per busy cell, balanced by each method."""
+    from lbopt.evaluate import unit_load_vectors
     from lbopt.methods import solve
-    from lbopt.oslb.comparison import group_loads
     from lbopt.oslb.procedure import cell_groups
     from lbopt.scenarios.hetnet import hetnet_with_busy
 
@@ -64,8 +64,7 @@ def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
     for method in METHODS:
         kwargs = {"integral": True} if method == "oslb" else {}
         res = solve(inst, method, **kwargs)
-        before = group_loads(inst, res, "before")
-        after = group_loads(inst, res, "after")
+        before, after = unit_load_vectors(inst, res, "group")
         row[f"ldi_before_{method}"] = load_distribution_index(before)
         row[f"ldi_{method}"] = load_distribution_index(after)
         row[f"busy_load_{method}"] = float(after[busy].mean())

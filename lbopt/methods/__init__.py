@@ -369,6 +369,8 @@ def solve(
     missing = missing_requirements(instance, method)
     if missing:
         raise MissingInput(f"method '{method}' cannot run on instance '{instance.name}': it needs {', '.join(missing)}")
+    if evaluation_level not in (None, "cell", "group"):
+        raise InvalidParameter(f"--evaluation-level: expected cell or group, got '{evaluation_level}'")
     resolved = resolve_params(instance, method, **params)
     func = spec.load()
     t0 = time.perf_counter()
@@ -385,8 +387,6 @@ def solve(
     result.parameters = resolved.model_dump()
     family = FAMILIES[spec.family]
     if family.evaluate and result.status != Status.ERROR:
-        if evaluation_level not in (None, "cell", "group"):
-            raise InvalidParameter(f"--evaluation-level: expected cell or group, got '{evaluation_level}'")
         result.evaluation = load_target(family.evaluate)(instance, result, evaluation_level)
     # time_s: the wall time of the whole method; the solver's own time, when it reports one, beside it
     result.solver.solver_time_s, result.solver.time_s = result.solver.time_s, wall

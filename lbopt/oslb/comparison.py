@@ -8,32 +8,12 @@ planned volume of a flow plan over the flow optimum is reported as what it is, a
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from lbopt.instance.model import Instance
 from lbopt.result import Result
 
-__all__ = ["group_loads", "loads_table"]
-
-
-def group_loads(instance: Instance, result: Result, when: str) -> np.ndarray | None:
-    """Loads of the cell groups (macro + picocells) from ``users.serving_<when>`` and ``users.prb_<when>``."""
-    users = result.tables.get("users")
-    if users is None or f"serving_{when}" not in users or f"prb_{when}" not in users:
-        return None
-    from lbopt.oslb.procedure import cell_groups
-
-    g = cell_groups(instance)
-    ids = instance.cells["id"]
-    home = pd.Series(ids.to_numpy(object)[g.head[g.of_cell]], index=ids)
-    cells = result.cells.set_index("id")
-    # a re-homed picocell takes its users' PRBs to the new group; each group keeps its own bandwidth
-    group_of = cells["group_after"] if when == "after" and "group_after" in cells else home
-    heads = pd.unique(home)
-    cap = pd.Series(instance.prb_capacity(), index=ids).groupby(home).sum().reindex(heads)
-    prb = users.groupby(group_of.reindex(users[f"serving_{when}"]).to_numpy())[f"prb_{when}"].sum()
-    return (prb.reindex(heads).fillna(0.0) / cap).to_numpy()
+__all__ = ["loads_table"]
 
 
 #: the columns of the loads comparison, all from the methods' evaluations (:mod:`lbopt.evaluate`)

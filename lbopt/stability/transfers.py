@@ -38,11 +38,12 @@ def transfer_analysis(
     serving = serving.copy()
     rows = np.arange(len(serving))
     a = np.asarray(adjacency, float)
+    by_step = dict(tuple(events.groupby("step"))) if len(events) else {}
+    rho = np.bincount(serving, user_load[rows, serving], user_load.shape[1])
     out = []
     for k in range(1, steps + 1):
-        rho = np.bincount(serving, user_load[rows, serving], user_load.shape[1])
         e = rho - rho.mean()
-        step = events[events["step"] == k]
+        step = by_step.get(k, events.iloc[:0])
         record = {"step": k, "handovers": len(step), "v": float(e @ e)}
         if len(step):
             users = step["user"].to_numpy(int)
@@ -53,6 +54,7 @@ def transfer_analysis(
             serving[users] = dst
             after = np.bincount(serving, user_load[rows, serving], user_load.shape[1])
             v_after = float(((after - after.mean()) ** 2).sum())
+            rho = after
             record.update(
                 alpha=b.alpha,
                 gamma_hat=b.gamma_hat,

@@ -1,6 +1,7 @@
 """The association comparison: one row per method from its evaluation (:mod:`lbopt.vgala.evaluate`), and the gap of
 ψ to the certified lower bound of ψ* (``vgala-opt``'s solver bound, solved here when the instance has energy data and
-it is not among the methods compared): ``(ψ − bound) / bound``, never negative."""
+it is not among the methods compared): ``(ψ − bound) / bound``, not negative because the bound is a lower bound (not
+clamped: a negative gap would show a wrong bound)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def association_table(instance: Instance, results: dict[str, Result]) -> pd.Data
     for name, r in results.items():
         ev = r.evaluation or {}
         psi = ev.get("psi")
-        gap = max(0.0, (psi - bound) / abs(bound)) if psi is not None and bound else None
+        gap = (psi - bound) / abs(bound) if psi is not None and bound else None
         rows.append(
             {"method": name, "status": r.status.value, **{k: ev.get(k) for k in COLUMNS}, "gap_psi": gap}
             | {"time_s": r.solver.time_s}
