@@ -167,6 +167,34 @@ def methods_(family: str | None) -> None:
                     click.echo(f"    {p.flag}{unit} = {p.default!r}{rng}: {p.description}")
 
 
+#: evaluation numbers the one-line summary of ``solve`` shows, when the evaluation has them
+_SUMMARY_KEYS = (
+    "ldi_before",
+    "ldi_after",
+    "max_load_after",
+    "busy_std_before",
+    "busy_std_after",
+    "coverage_after",
+    "psi",
+    "ongrid_power_w",
+)
+
+
+def _summary_line(method: str, result) -> str:
+    """Status, the evaluation's headline numbers (measured alike for every method) and, for a certified
+    reference, its bound and gap."""
+    ev = result.evaluation or {}
+    line = f"{method}: status {result.status.value}"
+    if ev.get("level"):
+        line += f" ({ev['level']} level)"
+    for key in _SUMMARY_KEYS:
+        if isinstance(ev.get(key), (int, float)):
+            line += f", {key} {ev[key]:.4f}"
+    if result.solver.bound is not None:
+        line += f", bound {result.solver.bound:.6g}, gap {result.solver.gap:.3g}"
+    return line
+
+
 @main.command(cls=_MethodCommand)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--method", "-m", required=True, help="method name (see `lbopt methods`)")
@@ -186,12 +214,7 @@ def solve(file: str, method: str, out_dir: str | None, evaluation_level: str | N
         with _progress(n, f"{method}: users") as advance:
             result = run(instance, method, progress=advance, evaluation_level=evaluation_level, **params)
         path = write_result(result, out)
-    m = result.metrics
-    line = f"{method}: status {result.status.value}"
-    for key in ("ldi_before", "ldi_after", "max_utilisation_after", "busy_std_before", "busy_std_after", "coverage"):
-        if key in m:
-            line += f", {key} {m[key]:.4f}"
-    click.echo(line)
+    click.echo(_summary_line(method, result))
     click.echo(f"wrote {path}")
 
 
@@ -200,20 +223,31 @@ def solve(file: str, method: str, out_dir: str | None, evaluation_level: str | N
 @click.option("--methods", required=True, help="comma-separated method names, e.g. oslb,mlb,chain,none")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="output directory")
 @click.option("--evaluation-level", type=click.Choice(["cell", "group"]), default=None, help=_LEVEL_HELP)
-def compare(file: str, methods: str, out_dir: str | None, evaluation_level: str | None, **params) -> None:
-    """Run several methods on one instance; print and write the comparison table."""
+@click.option(
+    "--reference",
+    default=None,
+    help="certified references to measure gaps against without a row of their own, e.g. ua-opt",
+)
+def compare(
+    file: str, methods: str, out_dir: str | None, evaluation_level: str | None, reference: str | None, **params
+) -> None:
+    """Run several methods on one instance; print and write the comparison table (with every method's gap to a
+    certified bound when ua-opt is among the methods or the references)."""
     with _user_errors():
         from lbopt.compare import compare as run_compare
         from lbopt.methods import get_method
         from lbopt.result import write_result
 
         names = [m.strip() for m in methods.split(",") if m.strip()]
-        for name in names:
+        refs = [m.strip() for m in (reference or "").split(",") if m.strip()]
+        for name in names + refs:
             get_method(name)
         instance = _load(file)
         out = _out(out_dir, f"{Path(file).stem}-compare", instance)
-        with _progress(len(names), "compare: methods") as advance:
-            summary = run_compare(instance, names, progress=advance, evaluation_level=evaluation_level, **params)
+        with _progress(len(names) + len(refs), "compare: methods") as advance:
+            summary = run_compare(
+                instance, names, progress=advance, evaluation_level=evaluation_level, references=refs, **params
+            )
         path = write_result(summary, out)
     table = summary.tables["comparison"]
     with pd_options():

@@ -24,6 +24,8 @@ __all__ = ["compare"]
 
 def _check(instance: Instance, methods: list[str], params: dict[str, Any]) -> str:
     """The comparison the methods share; refuses unknown methods, mixed comparisons and unused parameters."""
+    if len(set(methods)) != len(methods):
+        raise InvalidParameter(f"--methods: a method is listed twice ({', '.join(methods)})")
     if not methods:
         raise InvalidParameter("--methods: give at least one method")
     specs = [get_method(m) for m in methods]
@@ -45,27 +47,50 @@ def _check(instance: Instance, methods: list[str], params: dict[str, Any]) -> st
     return next(iter(groups))
 
 
+def _references(methods: list[str], references: list[str], comparison: str) -> None:
+    for name in references:
+        spec = get_method(name)
+        if not spec.reference:
+            raise InvalidParameter(f"--reference: '{name}' is not a certified reference (it gives no bound)")
+        if FAMILIES[spec.family].comparison != comparison:
+            raise InvalidParameter(f"--reference: '{name}' does not measure what {', '.join(methods)} are measured on")
+
+
 def compare(
     instance: Instance,
     methods: list[str],
     progress: Callable[[int], None] | None = None,
     evaluation_level: str | None = None,
+    references: list[str] | None = None,
     **params: Any,
 ) -> Result:
     """Run ``methods`` on ``instance``; returns the comparison as a :class:`Result` whose ``children`` are the
     methods' own results and whose ``tables["comparison"]`` has one row per method. ``progress(1)`` is called as
-    each method ends."""
+    each method ends.
+
+    Certified references (``ua-opt``) run after the other methods and are given their results, so that the bound
+    covers every method's final state; ``references`` adds one without a row of its own (its bound, in every row's
+    gap, is still computed and its result kept in ``children``).
+    """
     params = {k: v for k, v in params.items() if v is not None}
-    _check(instance, methods, params)
-    children: dict[str, Result] = {}
-    for name in methods:
-        fields = get_method(name).params.model_fields
-        given = {k: v for k, v in params.items() if k in fields}
-        children[name] = solve(instance, name, evaluation_level=evaluation_level, **given)
+    references = [r for r in (references or []) if r not in methods]
+    comparison = _check(instance, methods + references, params)
+    _references(methods, references, comparison)
+    order = [m for m in methods if not get_method(m).reference]
+    order += [m for m in methods + references if get_method(m).reference]
+    runs: dict[str, Result] = {}
+    for name in order:
+        spec = get_method(name)
+        given = {k: v for k, v in params.items() if k in spec.params.model_fields}
+        others = {k: v for k, v in runs.items() if not get_method(k).reference} if spec.reference else None
+        runs[name] = solve(instance, name, evaluation_level=evaluation_level, others=others, **given)
         if progress is not None:
             progress(1)
+    children = {name: runs[name] for name in methods}
+    refs = {name: runs[name] for name in references}
     family = FAMILIES[get_method(methods[0]).family]
-    table: pd.DataFrame = load_target(family.compare_table)(instance, children)
+    table_of = load_target(family.compare_table)
+    table: pd.DataFrame = table_of(instance, children, refs) if refs else table_of(instance, children)
     return Result(
         instance=instance.name,
         method="compare",
@@ -73,11 +98,11 @@ def compare(
         solver=SolverFacts(name="compare", time_s=float(table["time_s"].fillna(0).sum())),
         cells=children[methods[0]].cells,
         tables={"comparison": table},
-        extra={"comparison": table.to_dict(orient="records"), "methods": list(methods)},
+        extra={"comparison": table.to_dict(orient="records"), "methods": list(methods), "references": references},
         kind="comparison",
         family=family.name,
         parameters=params,
         instance_summary=instance.summary(),
-        children=children,
+        children={**children, **refs},
         provenance=provenance(instance.seed),
     )

@@ -15,9 +15,11 @@ else ``cell``), ``ldi_before``, ``ldi_after``, ``load_std_after``, ``max_load_af
 units at or above ``over_busy_threshold`` = 1, i.e. at or beyond capacity), ``unmet_prb`` (PRBs above capacity,
 summed over the units after), ``outage_users`` (no serving cell, or no finite PRB need in it), ``handovers`` (users
 whose serving cell changed), ``prb_moved`` (their PRBs in the cells they left) and ``prb_received`` (their PRBs in
-the cells they joined: the two differ because a transfer is non-conservative). For a method that makes a flow plan,
-``plan_volume_over_flow_optimum`` is its planned volume over the certified flow optimum (a ratio, ≥ 1; not a gap of
-the realised loads).
+the cells they joined: the two differ because a transfer is non-conservative); at group level ``rehomed_cells``
+(picocells the method moved to another group). For a method that makes a flow plan,
+``plan_volume_over_flow_optimum`` is its planned volume over the certified flow optimum (a ratio; not a gap of
+the realised loads). A certified reference (``ua-opt``) adds ``max_load_bound``, its proven lower bound of the
+largest load at the same level, which the comparison measures every method's ``gap_max_load`` against.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from lbopt.instance.model import Instance
 from lbopt.metrics import load_distribution_index, load_std, over_busy_share
 from lbopt.result import Result
 
-__all__ = ["OVER_BUSY", "evaluate_result", "evaluation_level", "unit_load_vectors", "unit_loads"]
+__all__ = ["OVER_BUSY", "evaluate_result", "evaluation_level", "home_units", "unit_load_vectors", "unit_loads"]
 
 OVER_BUSY = 1.0
 
@@ -38,6 +40,18 @@ OVER_BUSY = 1.0
 def evaluation_level(instance: Instance) -> str:
     """``group`` when some cell names a parent (macro cell + picocells share a group), else ``cell``."""
     return "group" if "parent" in instance.cells and instance.cells["parent"].notna().any() else "cell"
+
+
+def home_units(instance: Instance, level: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell, the index of its evaluation unit at home (units in the order of their head cells), and the PRB
+    capacity of every unit (the sum of its cells')."""
+    from lbopt.oslb.procedure import cell_groups
+
+    capacity = instance.prb_capacity()
+    if level != "group":
+        return np.arange(instance.n_cells), capacity
+    of_cell = cell_groups(instance).of_cell
+    return of_cell, np.bincount(of_cell, capacity)
 
 
 def unit_loads(
@@ -108,8 +122,10 @@ def _user_level(instance: Instance, result: Result, level: str) -> dict[str, Any
     outage = (after < 0) | ~np.isfinite(prb_after)
     # the evaluator's PRBs go into the users table, so that anyone can recompute the evaluation from users.csv
     users["prb_before"], users["prb_after"] = prb_before, prb_after
+    rehomed = {"rehomed_cells": int(np.sum(home != moved_to))} if level == "group" else {}
     return {
         **_loads(level, load_before, load_after, used_after, cap),
+        **rehomed,
         "outage_users": int(outage.sum()),
         "handovers": int(moved.sum()),
         "prb_moved": float(prb_before[moved].sum()),
@@ -161,4 +177,8 @@ def evaluate_result(instance: Instance, result: Result, level: str | None = None
     ratio = _plan_ratio(result.metrics)
     if ratio is not None:
         evaluation["plan_volume_over_flow_optimum"] = ratio
+    facts = result.solver
+    bounds_max_load = facts.extra.get("bound_of") == "max_load_after"
+    if facts.bound is not None and bounds_max_load and facts.extra.get("level") == evaluation["level"]:
+        evaluation["max_load_bound"] = float(facts.bound)  # a bound of the largest load at this very level
     return evaluation

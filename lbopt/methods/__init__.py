@@ -19,6 +19,7 @@ from lbopt.breathing.params import BreathingMethodParams
 from lbopt.errors import InvalidParameter, MissingInput, SolverUnavailable, UnknownMethod
 from lbopt.instance.errors import did_you_mean
 from lbopt.methods.spec import Family, MethodSpec, ParamInfo, load_target, param_info
+from lbopt.optimum.params import UaOptParams
 from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
 from lbopt.provenance import provenance
 from lbopt.stability.params import GreedyParams, ZouAlgorithmParams
@@ -107,6 +108,11 @@ FAMILIES: dict[str, Family] = {
             "lbopt.report.figures.handover:method_sections",
         ),
         _loads_family(
+            "optimum",
+            "certified optima of the realised loads: any reachable association (ua-opt), offsets alone (cio-opt)",
+            "lbopt.report.figures.optimum:method_sections",
+        ),
+        _loads_family(
             "baseline",
             "reference associations: no balancing, strongest RSRP",
             "lbopt.report.figures.loads:method_sections",
@@ -164,6 +170,17 @@ METHODS: dict[str, MethodSpec] = {
             "every user on the cell of strongest RSRP + bias (cells.bias_db)",
             needs=("users", "geometry"),
             progress="users",
+        ),
+        MethodSpec(
+            "ua-opt",
+            "lbopt.optimum.ua:run_ua_opt",
+            "optimum",
+            "every user on one reachable cell with the PRBs it needs there: the largest load to a certified optimum "
+            "(MILP, HiGHS), then the fewest handovers",
+            UaOptParams,
+            needs=("users", "geometry"),
+            progress="users",
+            reference=True,
         ),
         MethodSpec(
             "oslb",
@@ -350,12 +367,14 @@ def solve(
     method: str,
     progress: Callable[[int], None] | None = None,
     evaluation_level: str | None = None,
+    others: dict[str, Result] | None = None,
     **params: Any,
 ) -> Result:
     """Run ``method`` on ``instance``; ``params`` override the instance's ``methods`` settings.
 
     ``evaluation_level`` (``cell`` or ``group``) is the level of the ``evaluation`` section where the family has a
-    choice (the loads comparison; the default: group when picocells have parents, else cell).
+    choice (the loads comparison; the default: group when picocells have parents, else cell). A reference method
+    (``ua-opt``) optimises at that level and is given ``others``, the results of the methods compared with it.
 
     A solver that fails returns a result with status ``error``, the stage and the solver's words
     (:meth:`Result.raise_for_status` turns it into :class:`lbopt.errors.SolverFailure`).
@@ -373,9 +392,10 @@ def solve(
         raise InvalidParameter(f"--evaluation-level: expected cell or group, got '{evaluation_level}'")
     resolved = resolve_params(instance, method, **params)
     func = spec.load()
+    context = {"level": evaluation_level, "others": others} if spec.reference else {}
     t0 = time.perf_counter()
     try:
-        result = func(instance, progress=progress, **resolved.model_dump())
+        result = func(instance, progress=progress, **resolved.model_dump(), **context)
     except SolverNotInstalled as exc:
         raise SolverUnavailable(f"method '{method}': {exc}") from exc
     except UnsupportedData as exc:

@@ -21,7 +21,7 @@ from lbopt.radio.model import UserRadio, current_serving, evaluate_users
 from lbopt.result import Result
 
 
-def _cell_table(instance: Instance, prb: dict[str, np.ndarray], users: dict[str, np.ndarray]) -> pd.DataFrame:
+def cell_table(instance: Instance, prb: dict[str, np.ndarray], users: dict[str, np.ndarray]) -> pd.DataFrame:
     cells = instance.cells
     cap = instance.prb_capacity()
     table = pd.DataFrame({"id": cells["id"]})
@@ -37,7 +37,7 @@ def _cell_table(instance: Instance, prb: dict[str, np.ndarray], users: dict[str,
     return table
 
 
-def _metrics(table: pd.DataFrame, states: list[str]) -> dict[str, float]:
+def load_state_metrics(table: pd.DataFrame, states: list[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for when in states:
         out.update(load_metrics(table[f"load_{when}"].to_numpy(), when))
@@ -76,15 +76,15 @@ def run_none(instance: Instance, progress: Callable[[int], None] | None = None) 
         state = evaluate_users(instance, serving, progress=progress)
         prb = state.cell_load_prb(instance.n_cells)
         counts = np.bincount(state.serving[state.serving >= 0], minlength=instance.n_cells)
-        cells = _cell_table(instance, {"before": prb, "after": prb}, {"before": counts, "after": counts})
+        cells = cell_table(instance, {"before": prb, "after": prb}, {"before": counts, "after": counts})
         tables = {"users": _user_columns(instance, {"before": state, "after": state})}
-        metrics = _metrics(cells, ["before", "after"])
+        metrics = load_state_metrics(cells, ["before", "after"])
         metrics.update(users=len(instance.users), handovers=0, unattached_users=int(np.sum(state.serving < 0)))
     else:
         prb = instance.cells["prb_demand"].to_numpy(float)
-        cells = _cell_table(instance, {"before": prb, "after": prb}, {})
+        cells = cell_table(instance, {"before": prb, "after": prb}, {})
         tables = {}
-        metrics = _metrics(cells, ["before", "after"])
+        metrics = load_state_metrics(cells, ["before", "after"])
     return _result(instance, "none", t0, cells, metrics, tables)
 
 
@@ -99,8 +99,8 @@ def run_max_rsrp(instance: Instance, progress: Callable[[int], None] | None = No
         states = {"before": evaluate_users(instance, serving), "after": after}
     prb = {w: s.cell_load_prb(n) for w, s in states.items()}
     counts = {w: np.bincount(s.serving[s.serving >= 0], minlength=n) for w, s in states.items()}
-    cells = _cell_table(instance, prb, counts)
-    metrics = _metrics(cells, list(states))
+    cells = cell_table(instance, prb, counts)
+    metrics = load_state_metrics(cells, list(states))
     metrics["users"] = len(instance.users)
     if "before" in states:
         metrics["handovers"] = int(np.sum(states["before"].serving != after.serving))

@@ -118,6 +118,9 @@ class MethodSpec:
     section : the instance's ``methods.<section>`` that gives values for the fields it shares with ``params``.
     needs : names of :data:`lbopt.methods.REQUIREMENTS` the instance must meet.
     progress : what the progress callback counts (``"users"``), or ``None`` when the method reports none.
+    reference : a certified reference of its comparison (a bound the others' gaps are measured against); it runs
+        after the other methods and its function also takes ``level=`` (the evaluation level) and ``others=`` (their
+        results, so that its bound can cover their final states).
     """
 
     name: str
@@ -128,6 +131,7 @@ class MethodSpec:
     section: str | None = None
     needs: tuple[str, ...] = ()
     progress: str | None = None
+    reference: bool = False
 
     def load(self) -> Callable[..., Any]:
         return load_target(self.target)

@@ -386,6 +386,43 @@ def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
     }
 
 
+def user_cell_pairs(
+    instance: Instance,
+    select: Callable[[slice, np.ndarray], np.ndarray],
+    chunk_elements: int = CHUNK_ELEMENTS,
+) -> dict[str, np.ndarray]:
+    """The radio numbers of chosen (user, cell) pairs, computed in chunks of users (memory ``O(chunk × cells)``).
+
+    ``select(rows, rsrp_dbm)`` gets a slice of users and their RSRP towards every cell (dBm, chunk × cells) and
+    returns a boolean mask of the pairs to keep. Returns ``user``, ``cell``, ``rsrp_dbm``, ``sinr_db``,
+    ``rate_per_prb_bps`` and ``prb`` per kept pair, by user and then cell: the numbers
+    :func:`evaluate_users` gives a user served by that cell (interference from every cell, as there).
+    """
+    cells = RadioCells.from_instance(instance)
+    radio = instance.radio
+    xy, keys, demand = _user_arrays(instance)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user", "cell", "rsrp_dbm", "sinr_db")}
+    step = max(1, chunk_elements // max(cells.n, 1))
+    for start in range(0, len(xy), step):
+        sl = slice(start, min(start + step, len(xy)))
+        rx = received_power_dbm(cells, xy[sl], keys[sl], radio, instance.seed or 0)
+        rsrp = rsrp_dbm(rx, cells.n_prb)
+        u, j = np.nonzero(select(sl, rsrp))
+        s = db_to_linear(rx)
+        totals, _ = _band_totals_mw(s, cells.band)
+        own = s[u, j]  # the same arithmetic as serving_sinr_db, so that a pair's PRBs equal evaluate_users'
+        interference = radio.interference_load * np.maximum(totals[u, cells.band[j]] - own, 0.0)
+        parts["user"].append(u + start)
+        parts["cell"].append(j)
+        parts["rsrp_dbm"].append(rsrp[u, j])
+        parts["sinr_db"].append(linear_to_db(own / (interference + db_to_linear(cells.noise_dbm[j]))))
+    out = {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
+    out["user"], out["cell"] = out["user"].astype(np.int64), out["cell"].astype(np.int64)
+    out["rate_per_prb_bps"] = rate_per_prb_bps(out["sinr_db"], radio)
+    out["prb"] = prbs_needed(demand[out["user"]], out["rate_per_prb_bps"], radio)
+    return out
+
+
 __all__ = [
     "CHUNK_ELEMENTS",
     "RadioCells",
@@ -399,4 +436,5 @@ __all__ = [
     "rsrp_dbm",
     "sinr_db",
     "user_cell_matrices",
+    "user_cell_pairs",
 ]
