@@ -231,3 +231,34 @@ def test_compare_cli_reference_adds_the_gap_without_a_row(tmp_path):
     )
     assert bad.exit_code == 2
     assert "not a certified reference" in bad.output
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.integers(0, 10_000), st.sampled_from(["continuous", "3gpp"]))
+def test_offsets_alone_never_beat_any_association_and_a3_executes_them(seed, steps):
+    """cio-opt's value is at least ua-opt's certified optimum (its associations are among ua-opt's candidates), and
+    the offsets it writes, executed by the radio module's own A3 (lbopt.radio.handover.a3_target, not the
+    formulation's simulation), give exactly its association."""
+    from lbopt.radio import a3_target, user_cell_matrices
+    from lbopt.radio.model import serving_or_strongest
+
+    inst = zou16(100, seed=seed)
+    cio = solve(inst, "cio-opt", offset_steps=steps, time_limit=20)
+    ua = solve(inst, "ua-opt")
+    assert cio.objective >= ua.metrics["bound"] * (1 - 1e-9)
+    assert cio.metrics["bound"] <= cio.objective
+    table = cio.tables["cio"]
+    if steps == "3gpp":
+        from formulations.cio_association import Q_OFFSET_RANGE_DB
+
+        assert np.isin(np.round(table["cio_db"], 9), Q_OFFSET_RANGE_DB).all()
+    n = inst.n_cells
+    offsets = np.zeros((n, n))
+    a, b = inst.cell_positions(table["source_cell"]), inst.cell_positions(table["target_cell"])
+    offsets[a, b], offsets[b, a] = table["cio_db"], -table["cio_db"]
+    rsrp = user_cell_matrices(inst)["rsrp_dbm"]
+    start = serving_or_strongest(inst, rsrp)
+    target = a3_target(rsrp, start, offsets, inst.handover.hysteresis_db)
+    executed = np.where(target >= 0, target, start)
+    after = inst.cell_positions(cio.tables["users"]["serving_after"])
+    np.testing.assert_array_equal(executed, after)

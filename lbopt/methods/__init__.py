@@ -19,7 +19,7 @@ from lbopt.breathing.params import BreathingMethodParams
 from lbopt.errors import InvalidParameter, MissingInput, SolverUnavailable, UnknownMethod
 from lbopt.instance.errors import did_you_mean
 from lbopt.methods.spec import Family, MethodSpec, ParamInfo, load_target, param_info
-from lbopt.optimum.params import UaOptParams
+from lbopt.optimum.params import CioOptParams, UaOptParams
 from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
 from lbopt.provenance import provenance
 from lbopt.stability.params import GreedyParams, ZouAlgorithmParams
@@ -178,6 +178,17 @@ METHODS: dict[str, MethodSpec] = {
             "every user on one reachable cell with the PRBs it needs there: the largest load to a certified optimum "
             "(MILP, HiGHS), then the fewest handovers",
             UaOptParams,
+            needs=("users", "geometry"),
+            progress="users",
+            reference=True,
+        ),
+        MethodSpec(
+            "cio-opt",
+            "lbopt.optimum.offsets:run_cio_opt",
+            "optimum",
+            "pair offsets and the A3 association they give: the best largest load offsets alone reach, certified "
+            "(MILP; instances of a few hundred users)",
+            CioOptParams,
             needs=("users", "geometry"),
             progress="users",
             reference=True,

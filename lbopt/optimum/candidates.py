@@ -7,8 +7,10 @@ from firing exactly when ``RSRP_j ≥ RSRP_k − O_max − Hys`` for every k, i.
 
     RSRP_uj ≥ max_k RSRP_uk − (O_max + Hys)                                     (the A3 window)
 
-Cells in that window are the user's candidates; its current cell and its cell-selection cell (strongest
-``RSRP + cells.bias_db``) are candidates too, so that no balancing and max-RSRP association are always feasible.
+Cells in that window are the user's candidates; so are its current cell, its cell-selection cell (strongest
+``RSRP + cells.bias_db``) and the cells one A3 event can take it to from its current cell
+(``RSRP_uj > RSRP_us + Hys − O_max``), so that no balancing, max-RSRP association and every one-step offset
+change (``cio-opt``) are feasible.
 The window ignores that offsets are shared by all users of a pair (that restriction is ``cio-opt``'s): it is a
 relaxation, so the optimum over it is a lower bound for every method that keeps its offsets in bounds.
 
@@ -43,8 +45,9 @@ def reach_rule(instance: Instance, reach: str) -> str:
     o_max = min(ho.cio_max_db, -ho.cio_min_db)
     return (
         f"cells with RSRP >= the user's strongest RSRP - {window_db(ho):g} dB (O_max {o_max:g} dB + hysteresis "
-        f"{ho.hysteresis_db:g} dB: pair offsets in bounds can keep the user there), plus its current cell and its "
-        "strongest RSRP + bias cell"
+        f"{ho.hysteresis_db:g} dB: pair offsets in bounds can keep the user there), plus its current cell, its "
+        f"strongest RSRP + bias cell and the cells one A3 event reaches from the current cell (RSRP > current RSRP "
+        f"- {o_max - ho.hysteresis_db:g} dB)"
     )
 
 
@@ -79,6 +82,8 @@ def candidate_pairs(instance: Instance, reach: str, others: tuple[np.ndarray, ..
     bias = RadioCells.from_instance(instance).bias_db
     current = current_serving(instance)
     width = window_db(instance.handover) if reach == "a3" else np.inf
+    ho = instance.handover
+    hop = min(ho.cio_max_db, -ho.cio_min_db) - ho.hysteresis_db if reach == "a3" else np.inf
     start, strongest = np.empty(n, np.int64), np.empty(n, np.int64)
     rule: list[np.ndarray] = []
 
@@ -86,8 +91,9 @@ def candidate_pairs(instance: Instance, reach: str, others: tuple[np.ndarray, ..
         best = np.argmax(rsrp + bias[None, :], axis=1)
         own = best if current is None else np.where(current[rows] >= 0, current[rows], best)
         strongest[rows], start[rows] = best, own
-        keep = rsrp >= rsrp.max(axis=1, keepdims=True) - width
         r = np.arange(len(best))
+        keep = rsrp >= rsrp.max(axis=1, keepdims=True) - width
+        keep |= rsrp > rsrp[r, own][:, None] - hop  # one A3 event from the current cell
         keep[r, own] = keep[r, best] = True
         mask = keep.copy()
         for other in others:
