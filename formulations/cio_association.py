@@ -3,7 +3,8 @@
 Users start on cell ``s(u)``; with antisymmetric pair offsets ``O_e`` (``O_ji = −O_ij``, ``lo ≤ O_e ≤ hi``; a pair
 of cells without a neighbour relation keeps offset 0) the A3 event (``RSRP_j + O_sj > RSRP_s + Hys``) hands a user
 to the entering cell of best ``RSRP_j + O_sj``, or leaves it on ``s``. Unlike user association
-(:mod:`.user_association`) users cannot be placed one by one: every user of a cell with the same RSRP pattern moves with the offsets.
+(:mod:`.user_association`) users cannot be placed one by one: every user of a cell with the same RSRP pattern moves
+with the offsets.
 
 With ``score_k = R_k + σ_k O_{e(k)}`` for candidate k = (u, j) (``σ = ±1``, the pair's orientation) and
 ``x_k ∈ {0, 1}``, the association is A3's when, for every user (big-M ``M`` per row, from the RSRP range):
