@@ -22,7 +22,7 @@ demo: setup
 	$(BIN)/lbopt check $(DEMO)/hetnet37.yaml
 	$(BIN)/lbopt solve $(DEMO)/hetnet37.yaml --method max-rsrp --out $(DEMO)/max-rsrp
 	$(BIN)/lbopt report $(DEMO)/max-rsrp
-	$(BIN)/lbopt compare $(DEMO)/hetnet37.yaml --methods oslb,mlb,chain,none --integral --out $(DEMO)/compare
+	$(BIN)/lbopt compare $(DEMO)/hetnet37.yaml --methods oslb,mlb,chain,none,ua-opt --integral --out $(DEMO)/compare
 	$(BIN)/lbopt report $(DEMO)/compare
 	$(BIN)/lbopt generate vgala --seed 7 --out $(DEMO)/vgala.yaml
 	$(BIN)/lbopt compare $(DEMO)/vgala.yaml --methods vgala,vgala-opt,la,ga,max-rate,cre-la,cre-ga,cre-lg --out $(DEMO)/vgala-compare

@@ -31,8 +31,8 @@ import scipy.sparse as sp
 
 from formulations.errors import SolverError
 from formulations.highs_lp import highs_lp
+from formulations.highs_milp import highs_version, quiet_stdout, relative_gap, settled_bound
 from formulations.status import SolverFacts, Status
-from formulations.user_association import _gap, _highs_version, _quiet_stdout, _settled
 
 __all__ = ["Q_OFFSET_RANGE_DB", "OffsetProblem", "OffsetSolution", "simulate_a3", "solve_offsets"]
 
@@ -222,7 +222,7 @@ def _solve(h, time_limit: float, mip_gap: float) -> tuple[np.ndarray | None, flo
 
     h.setOptionValue("time_limit", max(float(time_limit), 0.0))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    with _quiet_stdout():
+    with quiet_stdout():
         h.run()
     status = h.getModelStatus()
     words = h.modelStatusToString(status)
@@ -260,12 +260,12 @@ def solve_offsets(
         found = float(p.loads(choice).max())
         if found < value:
             best_offsets, best, value = offsets, choice, found
-    bound = _settled(value, min(bound, value))
-    gap = _gap(value, bound)
+    bound = settled_bound(value, min(bound, value))
+    gap = relative_gap(value, bound)
     status = Status.OPTIMAL if gap <= mip_gap * (1 + 1e-9) else Status.FEASIBLE
     facts = SolverFacts(
         name="highs",
-        version=_highs_version(),
+        version=highs_version(),
         time_s=time.perf_counter() - t0,
         gap=gap,
         bound=bound,

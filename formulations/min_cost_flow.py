@@ -35,6 +35,7 @@ import scipy.sparse as sp
 
 from formulations.errors import SolverError, SolverNotInstalled, UnsupportedData
 from formulations.highs_lp import highs_lp
+from formulations.highs_milp import highs_version
 from formulations.status import SolverFacts, Status
 
 #: flows below this (PRBs) are zero; supplies balance when |Σ s_i| is below it
@@ -242,20 +243,13 @@ def solve_highs(problem: FlowProblem) -> FlowSolution:
     x = np.asarray(h.getSolution().col_value)[: problem.n_arcs]
     facts = SolverFacts(
         name="highs",
-        version=_highs_version(highspy),
+        version=highs_version(),
         time_s=time.perf_counter() - t0 - build,
         build_time_s=build,
         gap=0.0,
         extra={"lp_solves": phases, "max_flow": max_flow},
     )
     return _finish(problem, x, facts)
-
-
-def _highs_version(highspy) -> str:
-    try:
-        return highspy.Highs().version()
-    except AttributeError:  # older bindings
-        return getattr(highspy, "__version__", "unknown")
 
 
 def _check(h, highspy, what: str) -> None:

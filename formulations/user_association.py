@@ -37,11 +37,7 @@ bound ``max(max_u min_k B_k / C_{g(k)}, Σ_u min_k B_k / Σ_g C_g)``. ``status``
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +46,7 @@ import scipy.sparse as sp
 
 from formulations.errors import SolverError, SolverNotInstalled
 from formulations.highs_lp import highs_lp
+from formulations.highs_milp import highs_version, quiet_stdout, relative_gap, settled_bound
 from formulations.status import SolverFacts, Status
 
 __all__ = [
@@ -282,37 +279,13 @@ class _Run:
     time_limit_hit: bool
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """HiGHS 1.12's MIP solver prints a debug line to the C stdout whatever ``output_flag`` says
-    (ERGO-Code/HiGHS#2783, fixed upstream); the C-level stdout points at /dev/null while it runs."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stdout (captured, a notebook): nothing to protect
-        yield
-        return
-    import ctypes
-
-    libc = ctypes.CDLL(None)
-    sys.stdout.flush()
-    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        libc.fflush(None)  # what HiGHS left in the C buffer goes to /dev/null, not to the restored stdout
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _run(model: _Model, problem: AssignmentProblem, time_limit: float, mip_gap: float) -> _Run:
     import highspy
 
     h = model.h
     h.setOptionValue("time_limit", max(float(time_limit), 0.0))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
-    with _quiet_stdout():
+    with quiet_stdout():
         h.run()
     status = h.getModelStatus()
     words = h.modelStatusToString(status)
@@ -368,30 +341,6 @@ def _extra_of(problem: AssignmentProblem, objective: str, choice: np.ndarray) ->
 
 
 _MODELS = {"max-load": _max_load_model, "over-busy": _over_busy_model}
-
-
-#: a bound within this relative distance of the value is the value (HiGHS' dual bound carries ~1e-15 noise)
-BOUND_NOISE = 1e-9
-
-
-def _gap(value: float, bound: float) -> float:
-    if value <= 0 or value - bound <= BOUND_NOISE * abs(value):
-        return 0.0
-    return (value - bound) / abs(value)
-
-
-def _settled(value: float, bound: float) -> float:
-    """The bound, not above the value, and equal to it within :data:`BOUND_NOISE`."""
-    return value if value - bound <= BOUND_NOISE * max(abs(value), 1e-12) else bound
-
-
-def _highs_version() -> str:
-    import highspy
-
-    try:
-        return highspy.Highs().version()
-    except AttributeError:  # older bindings
-        return getattr(highspy, "__version__", "unknown")
 
 
 def solve_assignment(
@@ -459,7 +408,7 @@ def solve_assignment(
 def _facts(t0: float, termination: str, extra: dict[str, Any], gap: float, bound: float) -> SolverFacts:
     return SolverFacts(
         name="highs",
-        version=_highs_version(),
+        version=highs_version(),
         time_s=time.perf_counter() - t0,
         gap=gap,
         bound=bound,
@@ -495,12 +444,12 @@ def _two_stage(
     if not np.isfinite(bound):
         lp_bound, _ = _lp_relaxation(_MODELS[objective], problem)
         bound = lp_bound
-    bound = _settled(value, _floor_bound(problem, objective, bound))
+    bound = settled_bound(value, _floor_bound(problem, objective, bound))
     tests: list[dict[str, Any]] = []
-    if objective == "max-load" and _gap(value, bound) > mip_gap:
+    if objective == "max-load" and relative_gap(value, bound) > mip_gap:
         deadline = t0 + time_limit * (1 - SECOND_STAGE_SHARE if second_stage != "none" else 1.0)
         incumbent, value, bound, tests = _bisect(problem, incumbent, value, bound, mip_gap, deadline)
-    gap = _gap(value, bound)
+    gap = relative_gap(value, bound)
     status = Status.OPTIMAL if gap <= mip_gap * (1 + 1e-9) else Status.FEASIBLE
     stage2: dict[str, Any] = {}
     if second_stage != "none" and np.any(problem.current >= 0):
@@ -541,7 +490,7 @@ def _threshold_test(problem: AssignmentProblem, level: float, time_limit: float)
     too_big = np.flatnonzero(problem.prb / problem.capacity[problem.unit] > level + 1e-12).astype(np.int32)
     h.changeColsBounds(len(too_big), too_big, np.zeros(len(too_big)), np.zeros(len(too_big)))
     h.setOptionValue("time_limit", max(float(time_limit), 0.0))
-    with _quiet_stdout():
+    with quiet_stdout():
         h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -564,7 +513,7 @@ def _bisect(
     edges = False
     for _ in range(64):
         left = deadline - time.perf_counter()
-        if _gap(value, bound) <= mip_gap or left < 0.05:
+        if relative_gap(value, bound) <= mip_gap or left < 0.05:
             break
         if not edges:
             level = (bound + value) / 2
@@ -575,7 +524,7 @@ def _bisect(
         if verdict == "feasible":
             incumbent, value = choice, problem.value("max-load", choice)
         elif verdict == "infeasible":
-            bound = _settled(value, max(bound, _next_above(problem, level)))
+            bound = settled_bound(value, max(bound, _next_above(problem, level)))
         elif edges and len(tests) > 2 and tests[-2]["verdict"] == "unknown":
             break  # both ends ran out of time
         else:
@@ -621,10 +570,10 @@ def _second_stage(
             chosen = candidate
     handovers, prb_moved = problem.moves(chosen)
     score = handovers if second_stage == "handovers" else prb_moved
-    bound = _settled(score, max(run.bound, 0.0) if np.isfinite(run.bound) else 0.0)
+    bound = settled_bound(score, max(run.bound, 0.0) if np.isfinite(run.bound) else 0.0)
     return chosen, {
         "objective": second_stage,
-        "status": "optimal" if _gap(score, bound) <= mip_gap * (1 + 1e-9) else "feasible",
+        "status": "optimal" if relative_gap(score, bound) <= mip_gap * (1 + 1e-9) else "feasible",
         "value": score,
         "bound": bound,
         "handovers": handovers,
@@ -658,7 +607,7 @@ def _kelley(
         found = _choice_of(problem, run.x)
         if problem.value("sum-squares", found) < value:
             incumbent, value = found, problem.value("sum-squares", found)
-        if hit or _gap(value, bound) <= mip_gap:
+        if hit or relative_gap(value, bound) <= mip_gap:
             break
         rho = problem.loads(found)
         cut_rows, cut_upper = _tangent_rows(problem, np.arange(problem.n_units), rho)
@@ -667,8 +616,8 @@ def _kelley(
     if not np.isfinite(bound):
         lp_bound, _ = _lp_relaxation(lambda p: model, problem)
         bound = lp_bound
-    bound = _settled(value, max(bound, 0.0))
-    gap = _gap(value, bound)
+    bound = settled_bound(value, max(bound, 0.0))
+    gap = relative_gap(value, bound)
     status = Status.OPTIMAL if gap <= mip_gap * (1 + 1e-9) else Status.FEASIBLE
     facts = _facts(t0, "time-limit" if hit else "converged", {"milp_status": words, "rounds": rounds}, gap, bound)
     return AssignmentSolution(status, incumbent, value, bound, gap, facts, lp_bound)
@@ -681,8 +630,8 @@ def _relaxed(problem: AssignmentProblem, objective: str, starts: list[np.ndarray
     lp_bound, x = _lp_relaxation(_MODELS[objective], problem)
     incumbent = _best(problem, objective, [_rounded(problem, x), *starts])
     value = problem.value(objective, incumbent)
-    bound = _settled(value, _floor_bound(problem, objective, lp_bound))
-    gap = _gap(value, bound)
+    bound = settled_bound(value, _floor_bound(problem, objective, lp_bound))
+    gap = relative_gap(value, bound)
     facts = _facts(t0, "converged", {"lp_bound": lp_bound, "relaxation": True}, gap, bound)
     status = Status.OPTIMAL if gap <= 1e-9 else Status.FEASIBLE
     return AssignmentSolution(status, incumbent, value, bound, gap, facts, lp_bound)

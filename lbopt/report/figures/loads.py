@@ -122,7 +122,10 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
         paragraph(
             f"Every row is the method's evaluation, measured alike from its final state at {level} level "
             "(a group is a macro cell with its picocells). plan_volume_over_flow_optimum: a flow plan's planned PRBs "
-            "over the certified flow optimum (a ratio about the plan, not a gap of the loads users end up with).",
+            "over the certified flow optimum (a ratio about the plan, not a gap of the loads users end up with). "
+            "max_load_bound: ua-opt's proven lower bound of the largest load over every association of its candidates "
+            "(which include every compared method's); gap_max_load = (max_load_after - max_load_bound) / "
+            "max_load_bound, none for a method that re-homed picocells (other units).",
             muted=True,
         ),
     ]
