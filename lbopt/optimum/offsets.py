@@ -24,6 +24,7 @@ from lbopt.evaluate import evaluation_level, home_units
 from lbopt.graph import neighbour_pairs
 from lbopt.instance.model import Instance
 from lbopt.methods.baselines import cell_table
+from lbopt.optimum.ua import optimum_result
 from lbopt.radio.model import RadioCells, current_serving, user_cell_pairs
 from lbopt.result import Result
 
@@ -110,29 +111,20 @@ def run_cio_opt(
             "cio_db": sol.offsets,
         }
     )
-    facts = sol.facts
-    facts.time_s = time.perf_counter() - t0
-    facts.extra["level"] = level
-    if progress is not None:
-        progress(len(instance.users))
-    return Result(
-        instance=instance.name,
-        method="cio-opt",
-        status=sol.status,
-        objective=sol.value,
-        solver=facts,
-        cells=cell_table(instance, prb, counts),
-        metrics={
-            "level": level,
-            "objective": "max-load",
-            "value": sol.value,
-            "bound": sol.bound,
-            "gap": sol.gap,
-            "offset_steps": offset_steps,
-            "offset_range_db": [problem.lo, problem.hi],
-            "pairs": int(problem.n_pairs),
-            "candidates": len(problem.user),
-            "users": len(instance.users),
-        },
-        tables={"users": users, "cio": cio},
+    metrics = {
+        "level": level,
+        "objective": "max-load",
+        "value": sol.value,
+        "bound": sol.bound,
+        "gap": sol.gap,
+        "offset_steps": offset_steps,
+        "offset_range_db": [problem.lo, problem.hi],
+        "pairs": int(problem.n_pairs),
+        "candidates": len(problem.user),
+        "users": len(instance.users),
+    }
+    outcome = (sol.status, sol.value, sol.facts)
+    cells = cell_table(instance, prb, counts)
+    return optimum_result(
+        instance, "cio-opt", outcome, level, t0, cells, metrics, {"users": users, "cio": cio}, progress
     )

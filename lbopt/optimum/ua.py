@@ -28,11 +28,11 @@ import pandas as pd
 from formulations.user_association import AssignmentProblem, AssignmentSolution, solve_assignment
 from lbopt.evaluate import evaluation_level, home_units
 from lbopt.instance.model import Instance
-from lbopt.methods.baselines import cell_table, load_state_metrics
+from lbopt.methods.baselines import cell_table
 from lbopt.optimum.candidates import Candidates, candidate_pairs, reach_rule, window_db
 from lbopt.result import Result
 
-__all__ = ["associations_of", "build_problem", "run_ua_opt"]
+__all__ = ["associations_of", "build_problem", "optimum_result", "run_ua_opt"]
 
 
 def associations_of(instance: Instance, others: dict[str, Result] | None) -> dict[str, np.ndarray]:
@@ -195,19 +195,36 @@ def run_ua_opt(
     cells = cell_table(instance, prb, counts)
     context = {"objective": objective, "level": level, "reach": reach, "covered": sorted(associations)}
     metrics = _metrics(instance, cand, problem, sol, context)
-    metrics.update(load_state_metrics(cells, ["before", "after"]))
-    facts = sol.facts
     if objective == "max-load":
-        facts.extra["bound_of"] = "max_load_after"  # the evaluator carries the bound into the evaluation
+        sol.facts.extra["bound_of"] = "max_load_after"  # the evaluator carries the bound into the evaluation
+    return optimum_result(
+        instance, "ua-opt", (sol.status, sol.value, sol.facts), level, t0, cells, metrics, tables, progress
+    )
+
+
+def optimum_result(
+    instance: Instance,
+    method: str,
+    outcome: tuple,
+    level: str,
+    t0: float,
+    cells: pd.DataFrame,
+    metrics: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    progress: Callable[[int], None] | None,
+) -> Result:
+    """The result of a certified optimum: ``outcome`` is (status, value, solver facts); the level goes into the
+    facts (the evaluator reads a bound only at its own level)."""
+    status, value, facts = outcome
     facts.extra["level"] = level
     facts.time_s = time.perf_counter() - t0
     if progress is not None:
         progress(len(instance.users))
     return Result(
         instance=instance.name,
-        method="ua-opt",
-        status=sol.status,
-        objective=sol.value,
+        method=method,
+        status=status,
+        objective=value,
         solver=facts,
         cells=cells,
         metrics=metrics,
