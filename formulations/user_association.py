@@ -54,6 +54,8 @@ __all__ = [
     "SECOND_STAGES",
     "AssignmentProblem",
     "AssignmentSolution",
+    "greedy",
+    "lagrangian_bound",
     "pyomo_model",
     "solve_assignment",
     "solve_pyomo",
@@ -316,6 +318,43 @@ def _lp_relaxation(model_of: Any, problem: AssignmentProblem) -> tuple[float, np
     return float(model.h.getInfo().objective_function_value), x
 
 
+def lagrangian_bound(problem: AssignmentProblem, weights: np.ndarray) -> float:
+    """``Σ_u min_k λ_g(k) B_k / Σ_g λ_g C_g``: a lower bound of the largest load for *any* unit weights ``λ ≥ 0``.
+
+    For every association, the largest ``L_g / C_g`` is at least their average weighted by ``λ_g C_g``, which is
+    ``Σ_g λ_g L_g / Σ_g λ_g C_g ≥`` the expression (each user's PRBs in its cell cost at least its cheapest
+    candidate's). At the LP's dual prices it equals the LP relaxation's optimum (LP duality), so an interior-point
+    solution without crossover gives a bound that is valid whatever its accuracy: it is recomputed here.
+    """
+    lam = np.maximum(np.asarray(weights, float), 0.0)
+    total = float(lam @ problem.capacity)
+    if total <= 0:
+        return 0.0
+    return float(np.minimum.reduceat(lam[problem.unit] * problem.prb, problem.starts[:-1]).sum() / total)
+
+
+def _lp_max_load(problem: AssignmentProblem) -> tuple[float, np.ndarray]:
+    """The LP relaxation of ``max-load`` by HiGHS' interior point method (no crossover: the vertex is not needed),
+    its bound recomputed from the dual prices of the load rows (:func:`lagrangian_bound`), and its x."""
+    import highspy
+
+    model = _max_load_model(problem)
+    h = model.h
+    n = problem.n_candidates + 1
+    h.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kContinuous.value, np.uint8)
+    )
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "off")
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise SolverError(f"HiGHS ended the LP relaxation with '{h.modelStatusToString(status)}'", "lp")
+    sol = h.getSolution()
+    prices = -np.asarray(sol.row_dual)[problem.n_users :]  # ≤ rows of a minimisation: duals ≤ 0
+    return lagrangian_bound(problem, prices), np.asarray(sol.col_value)[: problem.n_candidates]
+
+
 def _rounded(problem: AssignmentProblem, x: np.ndarray) -> np.ndarray:
     """Each user on its candidate of largest LP share (ties: the current cell, then the first)."""
     bonus = np.zeros(problem.n_candidates)
@@ -323,6 +362,32 @@ def _rounded(problem: AssignmentProblem, x: np.ndarray) -> np.ndarray:
     bonus[held] = 1e-9
     order = np.lexsort((-(x + bonus), problem.user))
     return order[problem.starts[:-1]]
+
+
+def greedy(problem: AssignmentProblem, share: np.ndarray | None = None) -> np.ndarray:
+    """List scheduling: users by decreasing least need, each on the candidate whose unit ends least loaded
+    (``(L_g + B_k) / C_g``; ties: the larger ``share``, e.g. an LP solution, then the current cell). An upper
+    bound and a warm start, ``O(candidates)`` in a plain loop."""
+    starts = problem.starts
+    least = np.minimum.reduceat(problem.prb, starts[:-1])
+    order = np.argsort(-least, kind="stable")
+    tie = np.zeros(problem.n_candidates) if share is None else np.asarray(share, float)
+    held = problem.current[problem.current >= 0]
+    tie[held] += 1e-6
+    used = np.zeros(problem.n_units)
+    cap, unit, prb = problem.capacity.tolist(), problem.unit.tolist(), problem.prb.tolist()
+    tie_l, starts_l = tie.tolist(), starts.tolist()
+    choice = np.empty(problem.n_users, np.int64)
+    used_l = used.tolist()
+    for u in order.tolist():
+        best, best_key = -1, None
+        for k in range(starts_l[u], starts_l[u + 1]):
+            key = ((used_l[unit[k]] + prb[k]) / cap[unit[k]], -tie_l[k])
+            if best_key is None or key < best_key:
+                best, best_key = k, key
+        used_l[unit[best]] += prb[best]
+        choice[u] = best
+    return choice
 
 
 def _best(problem: AssignmentProblem, objective: str, choices: list[np.ndarray]) -> np.ndarray:
@@ -365,8 +430,9 @@ def solve_assignment(
     mip_gap : relative gap at which the search stops; ``optimal`` is reported within it.
     warm_starts : associations (a candidate index per user) to start from; the current association (where every
         user has one) is always one of them. The best of them is the incumbent the search must beat.
-    relaxation : solve the LP relaxation only: its optimum is the bound, the association rounds each user to its
-        largest share (for networks too large for the MILP).
+    relaxation : solve the LP relaxation only: its optimum is the bound (for ``max-load`` by the interior point
+        method, the bound recomputed from its dual prices, :func:`lagrangian_bound`), the association rounds each
+        user to its largest share (for networks too large for the MILP).
 
     Returns
     -------
@@ -398,6 +464,7 @@ def solve_assignment(
     if np.all(problem.current >= 0):
         starts.append(problem.current)
     starts.append(_rounded(problem, np.zeros(problem.n_candidates)))  # first candidate of users that hold none
+    starts.append(greedy(problem))
     if relaxation:
         return _relaxed(problem, objective, starts, t0)
     if objective == "sum-squares":
@@ -442,7 +509,9 @@ def _two_stage(
     lp_bound = None
     bound = run.bound
     if not np.isfinite(bound):
-        lp_bound, _ = _lp_relaxation(_MODELS[objective], problem)
+        lp_bound = (
+            _lp_max_load(problem)[0] if objective == "max-load" else _lp_relaxation(_MODELS[objective], problem)[0]
+        )
         bound = lp_bound
     bound = settled_bound(value, _floor_bound(problem, objective, bound))
     tests: list[dict[str, Any]] = []
@@ -627,8 +696,8 @@ def _relaxed(problem: AssignmentProblem, objective: str, starts: list[np.ndarray
     """The LP relaxation: its optimum bounds the MILP; rounding its shares gives an association."""
     if objective == "sum-squares":
         raise ValueError("relaxation: the LP relaxation is offered for max-load and over-busy")
-    lp_bound, x = _lp_relaxation(_MODELS[objective], problem)
-    incumbent = _best(problem, objective, [_rounded(problem, x), *starts])
+    lp_bound, x = _lp_max_load(problem) if objective == "max-load" else _lp_relaxation(_MODELS[objective], problem)
+    incumbent = _best(problem, objective, [_rounded(problem, x), greedy(problem, x), *starts])
     value = problem.value(objective, incumbent)
     bound = settled_bound(value, _floor_bound(problem, objective, lp_bound))
     gap = relative_gap(value, bound)

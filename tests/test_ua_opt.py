@@ -262,3 +262,36 @@ def test_offsets_alone_never_beat_any_association_and_a3_executes_them(seed, ste
     executed = np.where(target >= 0, target, start)
     after = inst.cell_positions(cio.tables["users"]["serving_after"])
     np.testing.assert_array_equal(executed, after)
+
+
+@settings(max_examples=25, deadline=None)
+@given(problems(), st.lists(st.floats(0.0, 5.0), min_size=4, max_size=4))
+def test_lagrangian_bound_is_valid_for_any_weights_and_greedy_is_feasible(p, weights):
+    """Any unit weights give a bound at most the brute-force optimum (weak duality); the greedy association is an
+    association (one candidate per user) whose value is at least the optimum."""
+    from formulations.user_association import greedy, lagrangian_bound
+
+    best = brute_force(p, "max-load")
+    assert lagrangian_bound(p, np.array(weights[: p.n_units])) <= best * (1 + 1e-12)
+    choice = greedy(p)
+    assert (p.user[choice] == np.arange(p.n_users)).all()
+    assert p.value("max-load", choice) >= best
+
+
+def test_the_interior_point_bound_equals_the_simplex_lp_optimum():
+    """On 300 users × 30 units the bound recomputed from the IPM's dual prices equals the simplex LP optimum to 1e-6
+    (IPM tolerance), and never exceeds it by more (it is a valid bound, the LP optimum is the best such)."""
+    from formulations.user_association import _lp_max_load, _lp_relaxation, _max_load_model
+
+    rng = np.random.default_rng(11)
+    n, g = 300, 30
+    k = rng.integers(2, 5, n)
+    user = np.repeat(np.arange(n), k)
+    unit = np.concatenate([np.sort(rng.choice(g, kk, replace=False)) for kk in k])
+    p = AssignmentProblem(
+        n, user, unit, rng.integers(1, 30, len(user)).astype(float), np.full(g, 100.0), np.searchsorted(user, range(n))
+    )
+    ipm, _ = _lp_max_load(p)
+    simplex, _ = _lp_relaxation(_max_load_model, p)
+    assert ipm == pytest.approx(simplex, rel=1e-6)
+    assert ipm <= simplex * (1 + 1e-9)
