@@ -90,14 +90,16 @@ def compare(
     refs = {name: runs[name] for name in references}
     family = FAMILIES[get_method(methods[0]).family]
     table_of = load_target(family.compare_table)
-    table: pd.DataFrame = table_of(instance, children, refs) if refs else table_of(instance, children)
+    out = table_of(instance, children, refs) if refs else table_of(instance, children)
+    tables: dict[str, pd.DataFrame] = out if isinstance(out, dict) else {"comparison": out}
+    table = tables["comparison"]
     return Result(
         instance=instance.name,
         method="compare",
         status=Status.FEASIBLE,
         solver=SolverFacts(name="compare", time_s=float(table["time_s"].fillna(0).sum())),
         cells=children[methods[0]].cells,
-        tables={"comparison": table},
+        tables=tables,
         extra={"comparison": table.to_dict(orient="records"), "methods": list(methods), "references": references},
         kind="comparison",
         family=family.name,

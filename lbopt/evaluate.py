@@ -18,7 +18,8 @@ whose serving cell changed), ``prb_moved`` (their PRBs in the cells they left) a
 the cells they joined: the two differ because a transfer is non-conservative); at group level ``rehomed_cells``
 (picocells the method moved to another group). For a method that makes a flow plan,
 ``plan_volume_over_flow_optimum`` is its planned volume over the certified flow optimum (a ratio; not a gap of
-the realised loads). A certified reference (``ua-opt``) adds ``max_load_bound``, its proven lower bound of the
+the realised loads), and ``max_load_planned`` the largest load its plan promised (groups.csv's ``load_planned``).
+A certified reference (``ua-opt``) adds ``max_load_bound``, its proven lower bound of the
 largest load at the same level, which the comparison measures every method's ``gap_max_load`` against.
 """
 
@@ -69,6 +70,17 @@ def unit_loads(
     used = np.bincount(index[unit_of_cell[serving[ok]]], prb[ok], len(heads))
     cap = np.bincount(index[home_of_cell], capacity, len(heads))
     return used, cap, used / cap
+
+
+def _planned_max_load(instance: Instance, result: Result, level: str) -> float | None:
+    """The largest group load a flow plan promised (``groups.csv``'s ``load_planned``: every planned PRB moved as
+    planned, conservatively), when its groups are the evaluation units."""
+    groups = result.tables.get("groups")
+    if groups is None or "load_planned" not in groups:
+        return None
+    if level != "group" and evaluation_level(instance) == "group":  # groups are not the cells evaluated
+        return None
+    return float(groups["load_planned"].max())
 
 
 def _plan_ratio(metrics: dict[str, Any]) -> float | None:
@@ -177,6 +189,9 @@ def evaluate_result(instance: Instance, result: Result, level: str | None = None
     ratio = _plan_ratio(result.metrics)
     if ratio is not None:
         evaluation["plan_volume_over_flow_optimum"] = ratio
+    planned = _planned_max_load(instance, result, evaluation["level"])
+    if planned is not None:
+        evaluation["max_load_planned"] = planned
     facts = result.solver
     bounds_max_load = facts.extra.get("bound_of") == "max_load_after"
     if facts.bound is not None and bounds_max_load and facts.extra.get("level") == evaluation["level"]:

@@ -295,3 +295,17 @@ def test_the_interior_point_bound_equals_the_simplex_lp_optimum():
     simplex, _ = _lp_relaxation(_max_load_model, p)
     assert ipm == pytest.approx(simplex, rel=1e-6)
     assert ipm <= simplex * (1 + 1e-9)
+
+
+def test_standing_shows_bound_offsets_plan_and_realised_loads_in_order(het):
+    """The comparison's standing table: ua-opt's bound lowest, cio-opt at or above it, OSLB's promised and realised
+    largest loads, all from evaluations; rendered in the comparison report."""
+    result = compare(het, ["oslb", "mlb", "cio-opt", "ua-opt"], time_limit=20)
+    table = result.tables["standing"]
+    assert table["max_load"].is_monotonic_increasing
+    assert table.iloc[0]["method"] == "ua-opt"
+    assert table.iloc[0]["what"].startswith("bound")
+    rows = {(r.method, r.what.split(" ")[0]): r.max_load for r in table.itertuples()}
+    assert rows[("cio-opt", "realised")] >= rows[("ua-opt", "bound:")]
+    assert rows[("oslb", "promised")] == result.children["oslb"].evaluation["max_load_planned"]
+    assert rows[("oslb", "realised")] == result.children["oslb"].evaluation["max_load_after"]

@@ -88,7 +88,9 @@ class Family:
     ----------
     name, summary : shown by ``lbopt methods``.
     comparison : families whose methods compare in one table share this name.
-    compare_table : ``"module:function"``, ``(instance, results) -> DataFrame``: one row per method, measured alike.
+    compare_table : ``"module:function"``, ``(instance, results[, references]) -> DataFrame``: one row per method,
+        measured alike (or a dict of tables whose ``comparison`` is that one; ``references``: certified references
+        run without a row, given only when there are some).
     report : ``"module:function"``, ``(data, tables, folder) -> list[str]``: HTML sections of one result.
     compare_report : the same for a comparison folder of this family's comparison.
     evaluate : ``"module:function"``, ``(instance, result) -> dict | None``: the ``evaluation`` section, measured
