@@ -29,9 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from formulations.errors import SolverError
 from formulations.highs_lp import highs_lp
-from formulations.highs_milp import highs_version, quiet_stdout, relative_gap, settled_bound
+from formulations.highs_milp import highs_version, relative_gap, run_milp, settled_bound
 from formulations.status import SolverFacts, Status
 
 __all__ = ["Q_OFFSET_RANGE_DB", "OffsetProblem", "OffsetSolution", "simulate_a3", "solve_offsets"]
@@ -217,23 +216,6 @@ def _model(p: OffsetProblem, delta: float, steps: np.ndarray | None):
     return h
 
 
-def _solve(h, time_limit: float, mip_gap: float) -> tuple[np.ndarray | None, float, str]:
-    import highspy
-
-    h.setOptionValue("time_limit", max(float(time_limit), 0.0))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    with quiet_stdout():
-        h.run()
-    status = h.getModelStatus()
-    words = h.modelStatusToString(status)
-    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
-        raise SolverError(f"HiGHS ended the offsets MILP with '{words}'", "milp")
-    info = h.getInfo()
-    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None
-    bound = float(info.mip_dual_bound)
-    return x, bound if np.isfinite(bound) and abs(bound) < 1e30 else 0.0, words
-
-
 def solve_offsets(
     p: OffsetProblem,
     time_limit: float = 60.0,
@@ -252,8 +234,9 @@ def solve_offsets(
     zero = np.zeros(p.n_pairs)
     best_offsets, best = zero, simulate_a3(p, zero)
     value = float(p.loads(best).max())
-    _, bound, words = _solve(_model(p, 0.0, steps), time_limit / 2, mip_gap)
-    x, _, words_strict = _solve(_model(p, margin_db, steps), time_limit - (time.perf_counter() - t0), mip_gap)
+    relaxed = run_milp(_model(p, 0.0, steps), time_limit / 2, mip_gap, "offsets MILP")
+    strict = run_milp(_model(p, margin_db, steps), time_limit - (time.perf_counter() - t0), mip_gap, "offsets MILP")
+    bound, words, words_strict, x = max(relaxed.bound, 0.0), relaxed.status, strict.status, strict.x
     if x is not None:
         offsets = x[k_all : k_all + p.n_pairs]
         choice = simulate_a3(p, offsets)

@@ -6,8 +6,13 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-__all__ = ["BOUND_NOISE", "highs_version", "quiet_stdout", "relative_gap", "settled_bound"]
+import numpy as np
+
+from formulations.errors import SolverError
+
+__all__ = ["BOUND_NOISE", "MilpRun", "highs_version", "quiet_stdout", "relative_gap", "run_milp", "settled_bound"]
 
 
 @contextlib.contextmanager
@@ -56,3 +61,34 @@ def highs_version() -> str:
         return highspy.Highs().version()
     except AttributeError:  # older bindings
         return getattr(highspy, "__version__", "unknown")
+
+
+@dataclass
+class MilpRun:
+    """One HiGHS MILP run: every column's value (when it found a solution), the dual bound (−inf: none), its
+    status words and whether the time limit stopped it."""
+
+    x: np.ndarray | None
+    bound: float
+    status: str
+    time_limit_hit: bool
+
+
+def run_milp(h, time_limit: float, mip_gap: float, what: str) -> MilpRun:
+    """Run the MILP in ``h`` within ``time_limit`` seconds to ``mip_gap``; anything but an optimum or a time limit
+    is a :class:`SolverError` naming ``what``."""
+    import highspy
+
+    h.setOptionValue("time_limit", max(float(time_limit), 0.0))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    with quiet_stdout():
+        h.run()
+    status = h.getModelStatus()
+    words = h.modelStatusToString(status)
+    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
+        raise SolverError(f"HiGHS ended the {what} with '{words}'", "milp")
+    info = h.getInfo()
+    x = np.asarray(h.getSolution().col_value) if info.primal_solution_status == 2 else None  # feasible
+    bound = float(info.mip_dual_bound)
+    finite = np.isfinite(bound) and abs(bound) < 1e30
+    return MilpRun(x, bound if finite else -np.inf, words, status == highspy.HighsModelStatus.kTimeLimit)

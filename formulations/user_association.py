@@ -46,7 +46,7 @@ import scipy.sparse as sp
 
 from formulations.errors import SolverError, SolverNotInstalled
 from formulations.highs_lp import highs_lp
-from formulations.highs_milp import highs_version, quiet_stdout, relative_gap, settled_bound
+from formulations.highs_milp import MilpRun, highs_version, quiet_stdout, relative_gap, run_milp, settled_bound
 from formulations.status import SolverFacts, Status
 
 __all__ = [
@@ -271,35 +271,11 @@ def _add_rows(model: _Model, rows: sp.csr_matrix, upper: np.ndarray) -> None:
     )
 
 
-@dataclass
-class _Run:
-    """One HiGHS run: its x columns (when it has a solution), dual bound, status words and time."""
-
-    x: np.ndarray | None
-    bound: float
-    status: str
-    time_limit_hit: bool
-
-
-def _run(model: _Model, problem: AssignmentProblem, time_limit: float, mip_gap: float) -> _Run:
-    import highspy
-
-    h = model.h
-    h.setOptionValue("time_limit", max(float(time_limit), 0.0))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    with quiet_stdout():
-        h.run()
-    status = h.getModelStatus()
-    words = h.modelStatusToString(status)
-    info = h.getInfo()
-    hit = status == highspy.HighsModelStatus.kTimeLimit
-    if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
-        raise SolverError(f"HiGHS ended the MILP with '{words}'", "milp")
-    x = None
-    if info.primal_solution_status == 2:  # kSolutionStatusFeasible
-        x = np.asarray(h.getSolution().col_value)[: problem.n_candidates]
-    bound = float(info.mip_dual_bound)
-    return _Run(x, bound if np.isfinite(bound) and abs(bound) < 1e30 else -np.inf, words, hit)
+def _run(model: _Model, problem: AssignmentProblem, time_limit: float, mip_gap: float) -> MilpRun:
+    run = run_milp(model.h, time_limit, mip_gap, "MILP")
+    if run.x is not None:
+        run.x = run.x[: problem.n_candidates]
+    return run
 
 
 def _lp_relaxation(model_of: Any, problem: AssignmentProblem) -> tuple[float, np.ndarray]:

@@ -46,6 +46,16 @@ def problems(draw, max_users: int = 8, max_units: int = 4):
     )
 
 
+def random_problem(seed: int, n: int = 300, g: int = 30) -> AssignmentProblem:
+    """n users with 2-4 of g units each (capacity 100), 1-29 PRBs per candidate: too large to enumerate."""
+    rng = np.random.default_rng(seed)
+    k = rng.integers(2, 5, n)
+    user = np.repeat(np.arange(n), k)
+    unit = np.concatenate([np.sort(rng.choice(g, kk, replace=False)) for kk in k])
+    prb = rng.integers(1, 30, len(user)).astype(float)
+    return AssignmentProblem(n, user, unit, prb, np.full(g, 100.0), np.searchsorted(user, range(n)))
+
+
 def brute_force(p: AssignmentProblem, objective: str) -> float:
     """The least objective over every association (∏ candidates per user ≤ 4^8 = 65,536)."""
     starts = p.starts
@@ -99,14 +109,7 @@ def test_second_stage_takes_fewest_handovers_at_the_optimum():
 def test_a_time_limit_gives_a_feasible_association_with_a_valid_bound():
     """300 users × 30 units stopped after 0.1 s: feasible (never an error), a bound below the value and below the
     best association found in 3 s."""
-    rng = np.random.default_rng(3)
-    n, g = 300, 30
-    k = rng.integers(2, 5, n)
-    user = np.repeat(np.arange(n), k)
-    unit = np.concatenate([np.sort(rng.choice(g, kk, replace=False)) for kk in k])
-    p = AssignmentProblem(
-        n, user, unit, rng.integers(1, 30, len(user)).astype(float), np.full(g, 100.0), np.searchsorted(user, range(n))
-    )
+    p = random_problem(3)
     quick = solve_assignment(p, time_limit=0.1, second_stage="none")
     slow = solve_assignment(p, time_limit=3, second_stage="none")
     assert quick.status == Status.FEASIBLE
@@ -283,14 +286,7 @@ def test_the_interior_point_bound_equals_the_simplex_lp_optimum():
     (IPM tolerance), and never exceeds it by more (it is a valid bound, the LP optimum is the best such)."""
     from formulations.user_association import _lp_max_load, _lp_relaxation, _max_load_model
 
-    rng = np.random.default_rng(11)
-    n, g = 300, 30
-    k = rng.integers(2, 5, n)
-    user = np.repeat(np.arange(n), k)
-    unit = np.concatenate([np.sort(rng.choice(g, kk, replace=False)) for kk in k])
-    p = AssignmentProblem(
-        n, user, unit, rng.integers(1, 30, len(user)).astype(float), np.full(g, 100.0), np.searchsorted(user, range(n))
-    )
+    p = random_problem(11)
     ipm, _ = _lp_max_load(p)
     simplex, _ = _lp_relaxation(_max_load_model, p)
     assert ipm == pytest.approx(simplex, rel=1e-6)
