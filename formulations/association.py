@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from formulations.errors import SolverError, UnsupportedData
+from formulations.highs_milp import new_highs
 from formulations.status import SolverFacts, Status
 
 #: relative gap at which the certified solution stops
@@ -183,8 +184,7 @@ class _Master:
         self.hs = highspy
         self.n = n
         self.budget_slack: int | None = None
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         inf = highspy.kHighsInf
         # columns: rho (n), t (n), v (n, elastic cap slack); then vertex weights
         h.addVars(n, np.zeros(n), np.full(n, inf))  # rho ≥ 0
@@ -612,8 +612,7 @@ def min_max_load(problem: AssociationProblem, tol: float = 1e-7, max_iterations:
     n = problem.n_cells
     cap = np.asarray(problem.rho_max, float)
     vertices = Vertices(problem)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     inf = highspy.kHighsInf
     h.addVars(1, np.array([0.0]), np.array([inf]))  # z
     h.changeColsCost(1, np.array([0], np.int32), np.array([1.0]))

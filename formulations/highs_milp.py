@@ -12,7 +12,16 @@ import numpy as np
 
 from formulations.errors import SolverError
 
-__all__ = ["BOUND_NOISE", "MilpRun", "highs_version", "quiet_stdout", "relative_gap", "run_milp", "settled_bound"]
+__all__ = [
+    "BOUND_NOISE",
+    "MilpRun",
+    "highs_version",
+    "new_highs",
+    "quiet_stdout",
+    "relative_gap",
+    "run_milp",
+    "settled_bound",
+]
 
 
 @contextlib.contextmanager
@@ -54,12 +63,24 @@ def settled_bound(value: float, bound: float) -> float:
     return value if value - bound <= BOUND_NOISE * max(abs(value), 1e-12) else bound
 
 
-def highs_version() -> str:
+def new_highs():
+    """A silent :class:`highspy.Highs`: HiGHS ≥ 1.13 prints its banner to the C stdout when the object is built,
+    before ``output_flag`` can be set, so it is built with stdout pointed at /dev/null."""
     import highspy
 
+    with quiet_stdout():
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    return h
+
+
+def highs_version() -> str:
+    h = new_highs()
     try:
-        return highspy.Highs().version()
+        return h.version()
     except AttributeError:  # older bindings
+        import highspy
+
         return getattr(highspy, "__version__", "unknown")
 
 
