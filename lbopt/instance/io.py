@@ -22,7 +22,7 @@ from lbopt.atomic import atomic_write
 from lbopt.instance.errors import InstanceError, did_you_mean, short_repr
 from lbopt.instance.model import Instance
 from lbopt.instance.schema import DOCUMENT_KEYS, TABLES, Document, column_specs
-from lbopt.instance.validate import TableSource, check_references, normalise_table
+from lbopt.instance.validate import TableSource, check_references, expected_text, normalise_table
 
 
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -184,14 +184,24 @@ def _refuse_ragged_rows(side: Path, table: str) -> None:
                 )
 
 
+def _check_inline_rows(path: Path, table: str, rows: list) -> None:
+    """Every inline row a mapping, and no integer beyond any float (pandas 2 cannot even build such a column)."""
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise InstanceError(str(path), table, f"expected a mapping (column: value), got {short_repr(row)}", row=i)
+        for key, value in row.items():
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e308:
+                col = column_specs().get(table, {}).get(key)
+                expected = f"; expected {expected_text(col)}" if col is not None else ""
+                raise InstanceError(
+                    str(path), f"{table}.{key}", f"got {short_repr(value)}: too large a number{expected}", row=i
+                )
+
+
 def _read_table(path: Path, table: str, spec: Any, allow_outside: bool = False) -> tuple[pd.DataFrame, TableSource]:
     """A table given inline (list of mappings) or as ``{csv: file}`` / ``{parquet: file}``."""
     if isinstance(spec, list):
-        for i, row in enumerate(spec):
-            if not isinstance(row, dict):
-                raise InstanceError(
-                    str(path), table, f"expected a mapping (column: value), got {short_repr(row)}", row=i
-                )
+        _check_inline_rows(path, table, spec)
         if not spec:  # an empty table has the required columns and no rows
             required = [c for c, s in column_specs()[table].items() if s.required]
             return pd.DataFrame(columns=required), TableSource(str(path), "inline")

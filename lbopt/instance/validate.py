@@ -75,12 +75,12 @@ def check_present(spec: ColumnSpec, values: pd.Series, src: TableSource) -> None
         raise InstanceError(
             src.file,
             f"{spec.table}.{spec.column}",
-            f"missing or NaN value{src.where(row)}; expected {_expected(spec)}",
+            f"missing or NaN value{src.where(row)}; expected {expected_text(spec)}",
             row=row,
         )
 
 
-def _expected(spec: ColumnSpec) -> str:
+def expected_text(spec: ColumnSpec) -> str:
     if spec.dtype in ("float", "int"):
         kind = "an integer" if spec.dtype == "int" else "a finite number"
         bounds = []
@@ -116,7 +116,7 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
     field = f"{spec.table}.{spec.column}"
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values):
         raise InstanceError(
-            src.file, field, f"is a {values.dtype} column (a date or a duration); expected {_expected(spec)}"
+            src.file, field, f"is a {values.dtype} column (a date or a duration); expected {expected_text(spec)}"
         )
     try:
         numbers = pd.to_numeric(values, errors="coerce")
@@ -126,7 +126,7 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
         raise InstanceError(
             src.file,
             field,
-            f"got {short_repr(values.iloc[row])}: too large a number; expected {_expected(spec)}",
+            f"got {short_repr(values.iloc[row])}: too large a number; expected {expected_text(spec)}",
             row=row,
         ) from None
     bad_parse = numbers.isna().to_numpy() & ~values.isna().to_numpy()
@@ -138,7 +138,10 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
     if bad_parse.any():
         row = _first(bad_parse)
         raise InstanceError(
-            src.file, field, f"got {short_repr(values.iloc[row])}{src.where(row)}; expected {_expected(spec)}", row=row
+            src.file,
+            field,
+            f"got {short_repr(values.iloc[row])}{src.where(row)}; expected {expected_text(spec)}",
+            row=row,
         )
     arr = numbers.to_numpy(dtype=float)
     present = ~np.isnan(arr) if spec.nullable else np.ones(len(arr), bool)
@@ -157,7 +160,7 @@ def check_numeric(spec: ColumnSpec, values: pd.Series, src: TableSource) -> pd.S
             raise InstanceError(
                 src.file,
                 field,
-                f"value {short_repr(arr[row])} {what}{src.where(row)}; expected {_expected(spec)}",
+                f"value {short_repr(arr[row])} {what}{src.where(row)}; expected {expected_text(spec)}",
                 row=row,
             )
     if spec.dtype == "int":
@@ -219,7 +222,7 @@ def check_reference(spec: ColumnSpec, values: pd.Series, ids: pd.Series, src: Ta
             src.file,
             f"{spec.table}.{spec.column}",
             f"names unknown {spec.ref[:-1] if spec.ref.endswith('s') else spec.ref} '{v}'"
-            f"{did_you_mean(v, ids.head(10000))}{src.where(row)}; expected {_expected(spec)}",
+            f"{did_you_mean(v, ids.head(10000))}{src.where(row)}; expected {expected_text(spec)}",
             row=row,
         )
 
