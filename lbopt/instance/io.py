@@ -148,6 +148,11 @@ def _pydantic_error(path: Path, exc: ValidationError) -> InstanceError:
     return InstanceError(str(path), field, f"{msg} (got {short_repr(err.get('input'))})")
 
 
+#: pandas 2's default CSV float parser may change a float's last digit (a saved instance would not load back the
+#: same); its exact parser became the default in pandas 3, where the option is deprecated
+_EXACT_FLOATS = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
 def _read_csv(side: Path, table: str, text_cols: dict) -> pd.DataFrame:
     """A CSV side table: no index inferred from the first column, and every row with as many fields as the header.
 
@@ -158,7 +163,9 @@ def _read_csv(side: Path, table: str, text_cols: dict) -> pd.DataFrame:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
-            df = pd.read_csv(side, dtype=text_cols, keep_default_na=False, na_values=[""], index_col=False)
+            df = pd.read_csv(
+                side, dtype=text_cols, keep_default_na=False, na_values=[""], index_col=False, **_EXACT_FLOATS
+            )
         except pd.errors.ParserError:
             _refuse_ragged_rows(side, table)
             raise
