@@ -28,15 +28,17 @@ __all__ = [
 def quiet_stdout() -> Iterator[None]:
     """HiGHS 1.12's MIP solver prints a debug line to the C stdout whatever ``output_flag`` says
     (ERGO-Code/HiGHS#2783, fixed upstream); the C-level stdout points at /dev/null while it runs."""
+    fd = 1  # the C library writes to file descriptor 1 whatever Python's sys.stdout is (a capture, a notebook)
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stdout (captured, a notebook): nothing to protect
+        os.fstat(fd)
+    except OSError:  # no stdout at all: nothing to protect
         yield
         return
     import ctypes
 
     libc = ctypes.CDLL(None)
-    sys.stdout.flush()
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stdout.flush()
     saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, fd)

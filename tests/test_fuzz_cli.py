@@ -83,3 +83,94 @@ def test_the_cli_never_tracebacks(data, instances, tmp_path_factory):
 @given(data=st.data())
 def test_the_cli_never_tracebacks_long(data, instances, tmp_path_factory):
     _run(data, instances, tmp_path_factory)
+
+
+# -- corrupted files: YAML, CSV and Parquet damaged byte by byte or token by token, through every verb that reads them
+
+TOKENS = [b"nan", b"inf", b"-1", b"", b"x", b"1e400", b"9" * 60, b"\x00", b"\xff\xfe", b"&a", b"*a", b"{", b"]", b":"]
+
+
+@pytest.fixture(scope="module")
+def originals(tmp_path_factory):
+    """One instance saved three ways: inline YAML, CSV side tables, Parquet side tables."""
+    inst = hetnet(rings=1, busy_cells=1, busy_users=6, normal_users=3, seed=2)
+    out = {}
+    for kind in ("inline", "csv", "parquet"):
+        folder = tmp_path_factory.mktemp(kind)
+        save_instance(inst, folder / "h.yaml", tables=kind)
+        out[kind] = {p.name: p.read_bytes() for p in folder.iterdir()}
+    return out
+
+
+def _corrupt(data, blob: bytes) -> bytes:
+    how = data.draw(st.sampled_from(["flip", "truncate", "insert", "replace-token", "duplicate-line", "drop-line"]))
+    if not blob:
+        return blob
+    at = data.draw(st.integers(0, len(blob) - 1))
+    if how == "flip":
+        return blob[:at] + bytes([blob[at] ^ data.draw(st.integers(1, 255))]) + blob[at + 1 :]
+    if how == "truncate":
+        return blob[:at]
+    if how == "insert":
+        return blob[:at] + data.draw(st.sampled_from(TOKENS)) + blob[at:]
+    lines = blob.split(b"\n")
+    i = data.draw(st.integers(0, len(lines) - 1))
+    if how == "duplicate-line":
+        lines.insert(i, lines[i])
+    elif how == "drop-line":
+        del lines[i]
+    else:  # a field or value replaced by a hostile token
+        parts = lines[i].split(b",") if b"," in lines[i] else lines[i].split(b" ")
+        j = data.draw(st.integers(0, len(parts) - 1))
+        parts[j] = data.draw(st.sampled_from(TOKENS))
+        lines[i] = (b"," if b"," in lines[i] else b" ").join(parts)
+    return b"\n".join(lines)
+
+
+def _run_corrupted(data, originals, tmp_path_factory) -> None:
+    kind = data.draw(st.sampled_from(sorted(originals)))
+    files = dict(originals[kind])
+    victim = data.draw(st.sampled_from(sorted(files)))
+    files[victim] = _corrupt(data, files[victim])
+    folder = tmp_path_factory.mktemp("bad")
+    for name, blob in files.items():
+        (folder / name).write_bytes(blob)
+    before = _digest(folder)
+    out = tmp_path_factory.mktemp("out") / "o"
+    path = str(folder / "h.yaml")
+    args = data.draw(
+        st.sampled_from(
+            [
+                ["check", path],
+                ["solve", path, "-m", "none", "--out", str(out)],
+                ["solve", path, "-m", "max-rsrp", "--out", str(out)],
+                ["solve", path, "-m", "oslb", "--out", str(out)],
+                ["solve", path, "-m", "ua-opt", "--time-limit", "5", "--out", str(out)],
+                ["compare", path, "--methods", "mlb,none", "--out", str(out)],
+                ["validate", path, "--out", str(out)],
+            ]
+        )
+    )
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code in (0, 2), (victim, args, res.output, res.exception)
+    assert "Traceback" not in res.output, (victim, args)
+    if res.exit_code == 2:
+        assert res.output.startswith("lbopt: error: "), (victim, args, res.output)
+        assert res.output.count("\n") == 1, (victim, args, res.output)
+        assert not out.exists(), args
+    elif args[0] != "check":
+        assert (out / "result.json").is_file(), args
+    assert _digest(folder) == before, args  # inputs never touched
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_corrupted_files_are_refused_cleanly_or_solved(data, originals, tmp_path_factory):
+    _run_corrupted(data, originals, tmp_path_factory)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_corrupted_files_are_refused_cleanly_or_solved_long(data, originals, tmp_path_factory):
+    _run_corrupted(data, originals, tmp_path_factory)

@@ -247,6 +247,19 @@ def _read_table(path: Path, table: str, spec: Any, allow_outside: bool = False) 
     )
 
 
+def _normalised(table: str, df: pd.DataFrame, src: TableSource) -> pd.DataFrame:
+    """:func:`normalise_table`; Arrow-backed columns of a Parquet file are decoded lazily, so damaged data surfaces
+    only here (``pyarrow.ArrowException``): the file is then not a readable table."""
+    if src.kind != "parquet":
+        return normalise_table(table, df, src)
+    import pyarrow as pa
+
+    try:
+        return normalise_table(table, df, src)
+    except (pa.ArrowException, UnicodeDecodeError) as exc:
+        raise InstanceError(src.file, table, f"cannot read the parquet table: {short_repr(str(exc))}") from None
+
+
 def load_instance(path: str | os.PathLike, allow_outside_tables: bool = False) -> Instance:
     """Read and validate an instance file.
 
@@ -285,7 +298,7 @@ def load_instance(path: str | os.PathLike, allow_outside_tables: bool = False) -
         if raw.get(table) is None:
             continue
         df, src = _read_table(path, table, raw[table], allow_outside_tables)
-        tables[table] = normalise_table(table, df, src)
+        tables[table] = _normalised(table, df, src)
         sources[table] = src
     check_references(tables, sources)
     return Instance(
