@@ -305,3 +305,14 @@ def test_standing_shows_bound_offsets_plan_and_realised_loads_in_order(het):
     assert rows[("cio-opt", "realised")] >= rows[("ua-opt", "bound:")]
     assert rows[("oslb", "promised")] == result.children["oslb"].evaluation["max_load_planned"]
     assert rows[("oslb", "realised")] == result.children["oslb"].evaluation["max_load_after"]
+
+
+def test_a_method_leaving_users_unserved_gets_no_gap(tiny_path):
+    """tiny.yaml's u4 has no serving cell: `none` leaves it unserved (less load than any association serving every
+    user), so its row has no gap instead of a negative one (found by the CLI fuzz)."""
+    from lbopt.instance.io import load_instance
+
+    table = compare(load_instance(tiny_path), ["ua-opt", "none", "max-rsrp"]).tables["comparison"].set_index("method")
+    assert table.loc["none", "outage_users"] == 1
+    assert pd.isna(table.loc["none", "gap_max_load"])
+    assert table.loc["max-rsrp", "gap_max_load"] >= 0

@@ -11,8 +11,9 @@ lower bound of the largest load (the largest such bound when several ran) and ev
 how far the method's largest load is above the best any association of the candidates can reach, as a share of
 that best. The reference covers every compared method's final association (they are among its candidates), so the
 gap is never negative; a method that re-homed picocells (``rehomed_cells`` > 0) changed the units themselves, which
-the reference does not model, and gets no gap. The planned volume of a flow plan over the flow optimum is reported
-as what it is, a ratio.
+the reference does not model, and a method that leaves more users unserved than the reference (``outage_users``:
+no serving cell, e.g. ``none`` on an instance whose users.serving is blank) carries less load; neither gets a gap.
+The planned volume of a flow plan over the flow optimum is reported as what it is, a ratio.
 """
 
 from __future__ import annotations
@@ -46,13 +47,21 @@ COLUMNS = (
 )
 
 
-def _bound(results: dict[str, Result]) -> float | None:
-    bounds = [r.evaluation["max_load_bound"] for r in results.values() if (r.evaluation or {}).get("max_load_bound")]
-    return max(bounds) if bounds else None
+def _bound(results: dict[str, Result]) -> tuple[float | None, int]:
+    """The largest certified bound of the largest load, and the users its reference leaves unserved."""
+    refs = [r.evaluation for r in results.values() if (r.evaluation or {}).get("max_load_bound") is not None]
+    if not refs:
+        return None, 0
+    best = max(refs, key=lambda ev: ev["max_load_bound"])
+    return best["max_load_bound"], int(best.get("outage_users") or 0)
 
 
-def _gap(row: dict, bound: float | None) -> float | None:
+def _gap(row: dict, bound: float | None, outage: int) -> float | None:
+    """``None`` where the bound does not speak about the row: no bound, re-homed picocells (other units), or more
+    users left unserved than the reference leaves (less load to carry: another problem)."""
     if bound is None or row.get("max_load_after") is None or (row.get("rehomed_cells") or 0) > 0:
+        return None
+    if (row.get("outage_users") or 0) > outage:
         return None
     gap = (row["max_load_after"] - bound) / bound
     if gap < -GAP_TOL:
@@ -119,12 +128,12 @@ def loads_table(
     gap of its largest load to the certified bound of the references (or of a reference among the rows); with a
     certified optimum among them, also where each stands (:func:`standing`)."""
     everything = {**results, **(references or {})}
-    bound = _bound(everything)
+    bound, outage = _bound(everything)
     rows = []
     for name, r in results.items():
         ev = r.evaluation or {}
         row = {"method": name, "status": r.status.value, **{k: ev.get(k) for k in COLUMNS}}
-        row.update(max_load_bound=bound, gap_max_load=_gap(row, bound), time_s=r.solver.time_s)
+        row.update(max_load_bound=bound, gap_max_load=_gap(row, bound, outage), time_s=r.solver.time_s)
         rows.append(row)
     table = pd.DataFrame(rows)
     levels = set(table["level"].dropna())
