@@ -75,6 +75,16 @@ def test_cli_reproduce_small(tmp_path):
     assert data["method"] == "reproduce-oslb"
     cases = pd.read_csv(out / "cases.csv")
     assert len(cases) == 4
+    # every claim of the paper with a verdict and numbers; two drops per point cannot make a paired test significant
+    assert len(data["claims"]) == 8
+    assert all(c["holds"] in (True, False, "inconclusive") and c["numbers"] for c in data["claims"])
+    assert [c["holds"] for c in data["claims"][:6]] == ["inconclusive"] * 6
+    paired = pd.read_csv(out / "paired.csv")
+    assert set(paired["busy_users"]) == {10, 30}
+    assert (paired["n"] == 2).all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"busy_users", "method", "metric", "mean", "ci_low", "ci_high", "seeds"} <= set(summary.columns)
+    assert (summary["metric"] == "paired_diff").sum() == len(paired)
     # at 10 users per busy cell every cell is alike; with 30 the no-LB network is less balanced
     ldi_none = cases.groupby("busy_users")["ldi_none"].mean()
     assert ldi_none.loc[10] > ldi_none.loc[30]
@@ -133,8 +143,13 @@ def test_zou_study_small(tmp_path):
     cases = pd.read_csv(out / "cases.csv")
     assert (cases["tail_handovers_greedy"] > 0).mean() >= 0.5
     assert data["metrics"]["algorithms_share_stopped"] >= 0.9
+    # one drop per row: no paired test can decide which algorithm is best, and the claim says so
+    assert data["claims"][0]["holds"] == "inconclusive"
+    assert data["claims"][0]["numbers"]["rows_inconclusive"] == 18
     assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
-    assert "Tables I–III" in (out / "report.html").read_text()
+    html = (out / "report.html").read_text()
+    assert "Tables I–III" in html
+    assert "with paired tests" in html
 
 
 def test_breathing_study_case_and_sampling():

@@ -78,7 +78,12 @@ def reproduce(
         cells=pd.DataFrame({"id": []}),
         metrics={**study.headline(tables), "seeds": seeds, "study_seed": study_seed, "cases": len(cases)},
         tables=tables,
-        extra={"paper": study.PAPER, "paper_claims": study.PAPER_CLAIMS, "setup": (study.__doc__ or "").strip()},
+        extra={
+            "paper": study.PAPER,
+            "paper_claims": study.PAPER_CLAIMS,
+            "claims": study.claims(tables) if hasattr(study, "claims") else [],
+            "setup": (study.__doc__ or "").strip(),
+        },
         kind="reproduction",
         family=paper,
         parameters={"seeds": seeds, "study_seed": study_seed},

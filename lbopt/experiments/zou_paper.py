@@ -15,7 +15,8 @@ difference and step. Every case is a fresh drop (seeded); the table entries are 
 the last step (NOTES §4.3: the columns read as final standard deviations), mean and 95 % CI over the drops.
 The algorithms hand over the users they select (``execution='direct'``, our reading of the paper's simulation);
 the same drops with the network executing through A3 (``execution='a3'``, A3 groups) at c = 0.25 are reported
-beside (``std_a3_*`` in the cases table, ``rows_alg1_best_a3_execution``).
+beside (``std_a3_*`` in the cases table; the A3 rows of the paired table). Which algorithm is best per row is
+read from paired differences on the same drops (Wilcoxon test and bootstrap interval), not from the means alone.
 
 ``--seeds N`` sets the drops per row of Tables I-III (N) and per user count of Fig. 7 (max(N // 4, 1); 5 at the
 default 20); Figs. 5-6 show one drop.
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lbopt.experiments.claims import ALPHA, all_points, claim, paired_rows
 from lbopt.experiments.executor import case_seed, mean_ci
 
 NAME = "zou"
@@ -157,19 +159,70 @@ def summarise(cases: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def best_rows(summary: pd.DataFrame, column: str = "std_final") -> pd.DataFrame:
-    """Per users × accommodation: the algorithm with the lowest value of ``column`` (ours and the paper's)."""
+def paired_table(cases: pd.DataFrame) -> pd.DataFrame:
+    """Per users × accommodation (and with A3 execution per users): Algorithm 1's final std against Algorithms 2
+    and 3 on the same drops — the paired difference, its interval, the tests, and whether "Algorithm 1 is lower"
+    holds (:mod:`lbopt.experiments.claims`)."""
+    parts = []
+    for c in ACCOMMODATION:
+        pairs = [(f"alg1 - {a}", f"std_alg1_c{c:g}", f"std_{a}_c{c:g}") for a in ALGORITHMS[1:]]
+        t = paired_rows(cases, "users", pairs, {p[0]: -1 for p in pairs})
+        parts.append(t.assign(accommodation=c, execution="direct"))
+    pairs = [(f"alg1 - {a}", "std_a3_alg1", f"std_a3_{a}") for a in ALGORITHMS[1:]]
+    t = paired_rows(cases, "users", pairs, {p[0]: -1 for p in pairs})
+    parts.append(t.assign(accommodation=ACCOMMODATION[0], execution="a3"))
+    table = pd.concat(parts, ignore_index=True)
+    paper = []
+    for r in table.itertuples():  # the paper's own difference in its table, where it has the row
+        row = PAPER_TABLES[r.accommodation].get(int(r.users)) if r.execution == "direct" else None
+        paper.append(row[0] - row[ALGORITHMS.index(r.pair.split(" - ")[1])] if row else float("nan"))
+    return table.assign(paper_diff=paper)
+
+
+def _rows_verdicts(table: pd.DataFrame, execution: str) -> list[str]:
+    """Per row (users × accommodation): Algorithm 1 lowest = lower than both others."""
+    part = table[table["execution"] == execution]
+    return [all_points(list(g["holds"])) for _, g in part.groupby(["users", "accommodation"])]
+
+
+def _share_claim(text: str, flags: np.ndarray, unit: str = "drops") -> dict[str, Any]:
+    """A claim that something happens in most drops: the share and the two-sided binomial test against one half."""
+    from scipy import stats
+
+    k, n = int(flags.sum()), len(flags)
+    p = float(stats.binomtest(k, n).pvalue) if n else 1.0
+    holds = "inconclusive" if p >= ALPHA or k * 2 == n else ("true" if k * 2 > n else "false")
+    return claim(text, holds, share=k / n if n else float("nan"), p_binomial=p, **{unit: n})
+
+
+def claims(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """Tables I-III's ranking from paired differences, the greedy scheme's oscillation and the algorithms' stop."""
+    paired, cases = tables["paired"], tables["cases"]
     out = []
-    for (users, c), part in summary.groupby(["users", "accommodation"]):
+    for execution, where in (("direct", "the selected users handed over"), ("a3", "A3 executing the offsets")):
+        rows = _rows_verdicts(paired, execution)
         out.append(
-            {
-                "users": users,
-                "accommodation": c,
-                "best_ours": part.loc[part[column].idxmin(), "algorithm"],
-                "best_paper": part.loc[part["paper"].idxmin(), "algorithm"],
-            }
+            claim(
+                f"Tables I-III: Algorithm 1 gives the lowest final load std in every row ({where}; the paper: 16 "
+                "of 18 rows)",
+                all_points(rows),
+                rows_true=rows.count("true"),
+                rows_false=rows.count("false"),
+                rows_inconclusive=rows.count("inconclusive"),
+                rows=len(rows),
+            )
         )
-    return pd.DataFrame(out)
+    tail = STEPS // 10
+    keys = [f"{a}_c{c:g}" for a in ALGORITHMS for c in ACCOMMODATION]
+    stopped = np.concatenate([cases[f"last_step_{k}"].to_numpy() <= STEPS - tail for k in keys])
+    out.append(
+        _share_claim(
+            "Fig. 5: the greedy CIO scheme keeps handing over (handovers in the last 10 % of steps)",
+            cases["tail_handovers_greedy"].to_numpy() > 0,
+        )
+    )
+    out.append(_share_claim("Algorithms 1-3 stop (no handover in the last 10 % of steps)", stopped, "runs"))
+    return out
 
 
 def trajectory(users: int, index: int, seed: int) -> pd.DataFrame:
@@ -240,8 +293,8 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def finish(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Tables: the drops, Tables I-III beside the paper's, the best algorithm per row, Fig. 7's mean trajectories
-    and Figs. 5-6's example."""
+    """Tables: the drops, Tables I-III beside the paper's, Algorithm 1 against 2 and 3 paired per row, Fig. 7's
+    mean trajectories and Figs. 5-6's example."""
     drops = pd.DataFrame(list(rows.loc[rows["kind"] == "drop", "result"]))
     traj = pd.concat(list(rows.loc[rows["kind"] == "trajectory", "result"]), ignore_index=True)
     traj = traj.groupby(["users", "algorithm", "step"], as_index=False)[["mean_load", "load_std", "handovers"]].mean()
@@ -249,23 +302,26 @@ def finish(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {
         "cases": drops,
         "summary": summary,
-        "best": best_rows(summary),
+        "paired": paired_table(drops),
         "trajectories": traj,
         "greedy_example": rows.loc[rows["kind"] == "example", "result"].iloc[0],
     }
 
 
 def headline(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    cases, best = tables["cases"], tables["best"]
+    cases = tables["cases"]
     keys = [f"{a}_c{c:g}" for a in ALGORITHMS for c in ACCOMMODATION]
     alg_tail = np.concatenate([cases[f"last_step_{k}"].to_numpy() for k in keys])
-    a3 = cases.groupby("users")[[f"std_a3_{a}" for a in ALGORITHMS]].mean()
+    rows = _rows_verdicts(tables["paired"], "direct")
+    verdicts = [c["holds"] for c in claims(tables)]
     return {
-        "rows_alg1_best": int((best["best_ours"] == "alg1").sum()),
-        "rows_alg1_best_a3_execution": int((a3.idxmin(axis=1) == "std_a3_alg1").sum()),
-        "rows_a3_execution": len(a3),
-        "rows_alg1_best_paper": int((best["best_paper"] == "alg1").sum()),
-        "rows": len(best),
+        "rows_alg1_lowest_true": rows.count("true"),
+        "rows_alg1_lowest_false": rows.count("false"),
+        "rows_alg1_lowest_inconclusive": rows.count("inconclusive"),
+        "rows": len(rows),
+        "claims_true": verdicts.count(True),
+        "claims_false": verdicts.count(False),
+        "claims_inconclusive": verdicts.count("inconclusive"),
         "greedy_share_still_handing_over": float((cases["tail_handovers_greedy"] > 0).mean()),
         "algorithms_share_stopped": float((alg_tail <= STEPS - STEPS // 10).mean()),
         "greedy_mean_load_growth": float((cases["mean_greedy"] - cases["mean_initial"]).mean()),

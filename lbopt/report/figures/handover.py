@@ -11,8 +11,9 @@ from lbopt.report.blocks import df_table, figure, heading, pyplot
 from lbopt.report.figures.common import (
     cell_loads_section,
     map_section,
+    paper_claims_section,
     reproduction_head,
-    reproduction_tail,
+    setup_section,
 )
 
 
@@ -106,10 +107,10 @@ def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: P
     return [
         *reproduction_head(data),
         *(figure(f) for f in figs),
-        *reproduction_tail(data)[:2],
-        heading("Best algorithm per row (ours and the paper's)", 3),
-        df_table(tables["best"], max_rows=40),
-        *reproduction_tail(data)[2:],
+        *paper_claims_section(data),
+        heading("Algorithm 1 against Algorithms 2 and 3, paired per row (ours; paper_diff: the paper's)", 3),
+        df_table(tables["paired"], max_rows=60),
+        *setup_section(data),
         heading("Tables I–III: ours beside the paper's", 3),
         df_table(tables["summary"], max_rows=200),
     ]

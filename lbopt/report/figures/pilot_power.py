@@ -11,8 +11,9 @@ from lbopt.report.blocks import df_table, figure, heading, pyplot
 from lbopt.report.figures.common import (
     cell_loads_section,
     map_section,
+    paper_claims_section,
     reproduction_head,
-    reproduction_tail,
+    setup_section,
 )
 
 
@@ -96,10 +97,10 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
 def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
     """The Breathing paper's Figs. 6-10, the MLP and the sampling studies."""
     figs = breathing_reproduction_figures(tables["periods"], tables["summary"], tables.get("traces", pd.DataFrame()))
-    parts = [*reproduction_head(data), *(figure(f) for f in figs), *reproduction_tail(data)[:2]]
+    parts = [*reproduction_head(data), *(figure(f) for f in figs), *paper_claims_section(data)]
     parts += [heading("Day means per area and method", 3), df_table(tables["summary"], max_rows=40)]
     if "mlp" in tables:
         parts += [heading("Monotone MLP against the exact coverage (area A, peak hour)", 3), df_table(tables["mlp"])]
     if "sampling" in tables:
         parts += [heading("Sampled Jacobian (Remark 4.1; area A, peak hour)", 3), df_table(tables["sampling"])]
-    return parts + reproduction_tail(data)[2:]
+    return parts + setup_section(data)
