@@ -82,3 +82,34 @@ def test_vgala_claims_read_paired_drops():
     verdicts = [c["holds"] for c in claims({"cases": halved})]
     assert verdicts[0] is True
     assert verdicts[1] is False
+
+
+def test_breathing_claims_pair_day_means_per_area():
+    """Synthetic days (3 areas × 8 days × 3 periods): BDBA and BFDBA lower both measures, BDBA lowest, BFDBA
+    faster — every claim holds; with BFDBA's std worse than the current network in area C its claim fails."""
+    import pandas as pd
+
+    from lbopt.experiments.breathing_paper import AREAS, claims
+
+    rng = np.random.default_rng(4)
+    level = {"current": (0.30, 0.20, 0.0), "bdba": (0.20, 0.10, 2.0), "bfdba": (0.25, 0.15, 1.0)}
+    rows = [
+        {
+            "area": a,
+            "seed": s,
+            "period": p,
+            "method": m,
+            "busy_std": v[0] + rng.uniform(0, 0.01),
+            "over_busy": v[1] + rng.uniform(0, 0.01),
+            "time_s": v[2] + rng.uniform(0, 0.1),
+        }
+        for a in AREAS
+        for s in range(8)
+        for p in range(3)
+        for m, v in level.items()
+    ]
+    periods = pd.DataFrame(rows)
+    assert [c["holds"] for c in claims({"periods": periods})] == [True] * 7
+    worse = periods.copy()
+    worse.loc[(worse["area"] == "C") & (worse["method"] == "bfdba"), "busy_std"] += 0.2
+    assert claims({"periods": worse})[1]["holds"] is False
