@@ -113,3 +113,24 @@ def test_breathing_claims_pair_day_means_per_area():
     worse = periods.copy()
     worse.loc[(worse["area"] == "C") & (worse["method"] == "bfdba"), "busy_std"] += 0.2
     assert claims({"periods": worse})[1]["holds"] is False
+
+
+@pytest.mark.parametrize(
+    ("paper", "part"),
+    [
+        ("oslb", ("kind", "busy_users")),
+        ("zou", ("kind", "users")),
+        ("vgala", ("experiment",)),
+        ("breathing", ("kind", "area")),
+    ],
+)
+@pytest.mark.parametrize("seeds", [1, 3, 20])
+def test_seeds_bound_every_part_of_a_study(paper, part, seeds):
+    """No part of a study (a point, an experiment, an area) runs more drops than --seeds."""
+    import pandas as pd
+
+    from lbopt.experiments.reproduce import plan
+
+    cases = pd.DataFrame(plan(paper, seeds, 2014))
+    counts = cases.groupby([c for c in part if c in cases], dropna=False).size()
+    assert counts.max() <= seeds

@@ -107,7 +107,7 @@ def test_reproduction_reports_render(paper, tmp_path, monkeypatch):
     small = {"n_antennas": 12, "isd_m": 800.0, "users_peak": 600}
     monkeypatch.setattr(breathing_paper, "AREAS", {"A": small, "B": small, "C": small})
     cases = plan(paper, 1, 3)
-    assert len(cases) == (11 if paper == "vgala" else 5)  # vgala: 1+1+1+2 drops, 5 CRE drops, the maps
+    assert len(cases) == (6 if paper == "vgala" else 5)  # vgala: a drop per experiment (--seeds 1), the maps
     if paper == "vgala":  # one case of each experiment is enough to render
         cases = list({c["experiment"]: c for c in reversed(cases)}.values())
     result = reproduce(paper, cases, 1, 3, workers=1)
