@@ -56,9 +56,18 @@ def test_planned_users_are_the_best_candidates_and_move():
     chosen_diff = m["rsrp_dbm"][sel, 1] - m["rsrp_dbm"][sel, 0]
     rest = np.setdiff1d(left, sel)
     assert chosen_diff.min() >= (m["rsrp_dbm"][rest, 1] - m["rsrp_dbm"][rest, 0]).max()
-    # their PRBs fit in the planned amount
+    # the paper's walk: users until the planned amount is reached, the last one may overshoot it
     planned = o.execution.pair_rows[0]["planned_prb"]
-    assert o.prb_before[sel].sum() <= planned + 1e-9
+    last = sel[np.argmin(chosen_diff)]
+    assert o.prb_before[sel].sum() - o.prb_before[last] < planned <= o.prb_before[sel].sum() + 1e-9
+    # ours as options: never beyond the paper's walk, and with no-overshoot within the plan (both may end a user
+    # or two earlier where an offset cannot separate equal RSRP differences)
+    for rule in ("nearest", "no-overshoot"):
+        other = run_user_level(inst, integral=True, engine="highs", stop_rule=rule)
+        got = o.prb_before[other.execution.selected_for == 1].sum()
+        assert got <= o.prb_before[sel].sum()
+        if rule == "no-overshoot":
+            assert got <= planned + 1e-9
     # the offsets execute exactly the plan: every selected user moved, nobody else did
     assert o.cio.exact
     moved = np.flatnonzero(o.serving_after != o.serving_before)

@@ -152,6 +152,7 @@ def run_oslb(
     level: str,
     plan: str,
     arc_capacity: str,
+    stop_rule: str,
 ) -> Result:
     """OSLB on a cell-level or user-level instance (see the module docstring); parameters:
     :class:`lbopt.oslb.params.OslbMethodParams`."""
@@ -163,7 +164,14 @@ def run_oslb(
         from lbopt.oslb.report import user_level_result
 
         result = user_level_result(
-            instance, target=target, beta=beta, integral=integral, engine=engine, plan=plan, arc_capacity=arc_capacity
+            instance,
+            target=target,
+            beta=beta,
+            integral=integral,
+            engine=engine,
+            plan=plan,
+            arc_capacity=arc_capacity,
+            stop_rule=stop_rule,
         )
         return result
     if level != "cell":

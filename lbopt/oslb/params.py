@@ -32,3 +32,9 @@ class OslbMethodParams(ChainMethodParams):
     arc_capacity: Literal["edge", "share"] = param(
         "edge", "", "user level: arc capacities from edge users (reading b) or a share of the PRBs (reading a)"
     )
+    stop_rule: Literal["overshoot", "nearest", "no-overshoot"] = param(
+        "overshoot",
+        "",
+        "user level: the last user moved on a pair may overshoot the planned PRBs (the paper), only if that is nearer "
+        "the plan, or not at all",
+    )

@@ -14,11 +14,15 @@ it a *group* and names it by its macro cell. Cells without a parent are groups o
    neighbourhood's own target, the two groups of a pair average their net amounts ``y_ij`` and round down.
 4. **User sequencing.** For every planned transfer i → j (largest first), the macro users of i are sorted by the
    RSRP ratio target/serving (the dB difference ``RSRP_j − RSRP_i``, best candidates first) and taken in that order
-   while their PRBs fit in the planned amount (the paper stresses not overloading the target); the walk stops at
-   the planned amount, at the first user that would overshoot it, or at the first user the offset limit cannot
-   move. Because one offset moves exactly the users above an RSRP-difference threshold, the chosen users are a
-   prefix of that order; the prefix is shortened until the last mover and the first stayer are at least two
-   margins apart, so that an offset can separate them (ours: the paper steps the offset and cannot split ties).
+   until the planned amount is reached — the paper's Fig. 9 names two ends of the loop, the plan reached and the
+   offset limit hit, so the last user taken may overshoot the amount (``stop_rule="overshoot"``, the default: our
+   reading of the paper). Options of ours: ``"nearest"`` takes that last user only when it brings the moved PRBs
+   nearer to the plan; ``"no-overshoot"`` stops before the first user that would overshoot, which with plans of a
+   few PRBs per pair and edge users of 5-10 PRBs moves nobody on most pairs. The walk also stops at the first user
+   the offset limit cannot move. Because one offset moves exactly the users above an RSRP-difference threshold,
+   the chosen users are a prefix of that order; the prefix is shortened until the last mover and the first stayer
+   are at least two margins apart, so that an offset can separate them (ours: the paper steps the offset and cannot
+   split ties).
 5. **Picocell fallback.** When a walk ended short of the plan because the offset limit (or the lack of macro
    users) stopped it, picocells of group i, closest to j's macro first, are re-homed with their users to group j
    while that brings the transfer closer to the plan (a picocell's load below twice what is missing).
@@ -52,6 +56,10 @@ from lbopt.radio.model import serving_or_strongest, user_cell_matrices
 Plan = Literal["global", "distributed", "chain"]
 TOL = 1e-9
 FLOOR_TOL = 1e-6  # plan amounts come from an LP solved to 1e-7; 42.99999996 PRBs is 43
+
+
+#: how a pair's walk ends at its planned amount (step 4)
+StopRule = Literal["overshoot", "nearest", "no-overshoot"]
 
 
 @dataclass
@@ -167,6 +175,7 @@ def sequence_users(
     hysteresis_db: float,
     cio_max_db: float,
     margin_db: float,
+    stop_rule: StopRule = "overshoot",
 ) -> Execution:
     """Steps 4–5 of the module docstring for every planned ordered pair, largest amount first."""
     n_users = len(serving)
@@ -189,11 +198,17 @@ def sequence_users(
             if not can:
                 reason = "offset-limit"
                 break
-            if moved + prb_serving[u] > amount + TOL:
+            overshoot = moved + prb_serving[u] - amount
+            if overshoot > TOL and (
+                stop_rule == "no-overshoot" or (stop_rule == "nearest" and overshoot >= amount - moved)
+            ):
                 reason = "target-full"
                 break
             moved += prb_serving[u]
             count += 1
+            if moved > amount + TOL:  # the paper's reading: the last user taken reaches the plan, beyond it
+                reason = "done-overshoot"
+                break
         else:
             if moved < amount - TOL:
                 reason = "no-more-users"
@@ -313,6 +328,7 @@ def run_user_level(
     plan: Plan = "global",
     margin_db: float = 0.1,
     arc_capacity: Literal["edge", "share"] = "edge",
+    stop_rule: StopRule = "overshoot",
 ) -> UserLevelOutcome:
     """Steps 1–7 of the module docstring.
 
@@ -374,7 +390,9 @@ def run_user_level(
         if whole > 0:
             amounts[(int(p), int(q)) if y > 0 else (int(q), int(p))] = float(whole)
 
-    execution = sequence_users(amounts, serving, prb0, rsrp, groups, ho.hysteresis_db, ho.cio_max_db, margin_db)
+    execution = sequence_users(
+        amounts, serving, prb0, rsrp, groups, ho.hysteresis_db, ho.cio_max_db, margin_db, stop_rule
+    )
     group_after = picocell_fallback(execution, instance, groups, serving, prb0)
     cio_req, req_user, req_group = cio_problem(
         instance, groups, ga, gb, head_link, serving, execution.selected_for, rsrp, margin_db
