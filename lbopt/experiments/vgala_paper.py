@@ -183,6 +183,22 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     }
 
 
+def _direction(text: str, a: pd.Series, b: pd.Series, sign: int, ratio: np.ndarray, key: str) -> dict[str, Any]:
+    """ "a above (sign +1) or below (−1) b", paired per drop, with the median per-drop ratio as ``key``."""
+    st = paired(a, b)
+    numbers = {k: st[k] for k in ("n", "mean_diff", "ci_low", "ci_high", "p_wilcoxon", "wins", "losses")}
+    return claim(text, verdict(st, sign), **{key: float(np.nanmedian(ratio))}, **numbers)
+
+
+def _magnitude(text: str, values: np.ndarray, target: float, margin: float, key: str) -> dict[str, Any]:
+    """ "about ``target``": the per-drop values' mean within ±``margin`` of the paper's number."""
+    values = np.asarray(values, float)
+    holds = equivalent(paired(values, np.full(len(values), target)), margin)
+    return claim(
+        text, holds, **{f"median_{key}": float(np.nanmedian(values)), f"mean_{key}": float(np.nanmean(values))}
+    )
+
+
 def claims(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     """The headline claims from the same drops, paired per drop (:mod:`lbopt.experiments.claims`); the paper's
     magnitudes are checked as "within a margin of the paper's number" on the per-drop ratios."""
@@ -190,59 +206,42 @@ def claims(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     h = rows[rows["experiment"] == "headline"].pivot(index="seed", columns="method", values=["ongrid_w", "latency"])
     on, lat = h["ongrid_w"], h["latency"]
     iterations = rows[(rows["experiment"] == "headline") & (rows["method"] == "vgala")]["iterations"].to_numpy(float)
-    saving = paired(on["vgala"], on["la"])
-    more_latency = paired(lat["vgala"], lat["la"])
+    saving = (1 - on["vgala"] / on["la"].where(on["la"] > 0)).to_numpy()
     increase = (lat["vgala"] / lat["la"] - 1).to_numpy()
-    ga_more = paired(lat["ga"], lat["vgala"])
     ga_increase = (lat["ga"] / lat["vgala"] - 1).to_numpy()
-    relative = 1 - on["vgala"] / on["la"].where(on["la"] > 0)
-
-    def _n(stats: dict[str, Any]) -> dict[str, Any]:
-        return {k: stats[k] for k in ("n", "mean_diff", "ci_low", "ci_high", "p_wilcoxon", "wins", "losses")}
-
     return [
-        claim(
+        _direction(
             "vGALA (theta 0.8, kappa 4) uses less on-grid power than LA",
-            verdict(saving, -1),
-            median_saving=float(np.nanmedian(relative)),
-            **_n(saving),
+            on["vgala"],
+            on["la"],
+            -1,
+            saving,
+            "median_saving",
         ),
-        claim(
+        _magnitude(
             "vGALA uses about 30 % less on-grid power than LA (per-drop saving within 30 % ± 10 points)",
-            equivalent(paired(relative.to_numpy(), np.full(len(relative), 0.3)), 0.10),
-            median_saving=float(np.nanmedian(relative)),
-            mean_saving=float(np.nanmean(relative)),
+            saving,
+            0.30,
+            0.10,
+            "saving",
         ),
-        claim(
-            "vGALA has more latency than LA",
-            verdict(more_latency, +1),
-            median_increase=float(np.median(increase)),
-            **_n(more_latency),
-        ),
-        claim(
+        _direction("vGALA has more latency than LA", lat["vgala"], lat["la"], +1, increase, "median_increase"),
+        _magnitude(
             "vGALA has about 8 % more latency than LA (per-drop increase within 8 % ± 5 points)",
-            equivalent(paired(increase, np.full(len(increase), 0.08)), 0.05),
-            median_increase=float(np.median(increase)),
-            mean_increase=float(np.mean(increase)),
+            increase,
+            0.08,
+            0.05,
+            "increase",
         ),
-        claim(
-            "GA has more latency than vGALA",
-            verdict(ga_more, +1),
-            median_increase=float(np.median(ga_increase)),
-            **_n(ga_more),
-        ),
-        claim(
+        _direction("GA has more latency than vGALA", lat["ga"], lat["vgala"], +1, ga_increase, "median_increase"),
+        _magnitude(
             "GA has about 48 % more latency than vGALA (per-drop increase within 48 % ± 15 points)",
-            equivalent(paired(ga_increase, np.full(len(ga_increase), 0.48)), 0.15),
-            median_increase=float(np.median(ga_increase)),
-            mean_increase=float(np.mean(ga_increase)),
+            ga_increase,
+            0.48,
+            0.15,
+            "increase",
         ),
-        claim(
-            "vGALA converges in about 60 iterations (within ± 20)",
-            equivalent(paired(iterations, np.full(len(iterations), 60.0)), 20.0),
-            median_iterations=float(np.median(iterations)),
-            drops=len(iterations),
-        ),
+        _magnitude("vGALA converges in about 60 iterations (within ± 20)", iterations, 60.0, 20.0, "iterations"),
     ]
 
 
