@@ -153,6 +153,7 @@ def run_oslb(
     plan: str,
     arc_capacity: str,
     stop_rule: str,
+    periods: int,
 ) -> Result:
     """OSLB on a cell-level or user-level instance (see the module docstring); parameters:
     :class:`lbopt.oslb.params.OslbMethodParams`."""
@@ -161,10 +162,11 @@ def run_oslb(
     if level == "user":
         if export:
             raise InvalidParameter("--export writes the cell-level model; use it with --level cell")
-        from lbopt.oslb.report import user_level_result
+        from lbopt.oslb.periods import run_periods
 
-        result = user_level_result(
+        return run_periods(
             instance,
+            periods,
             target=target,
             beta=beta,
             integral=integral,
@@ -173,9 +175,10 @@ def run_oslb(
             arc_capacity=arc_capacity,
             stop_rule=stop_rule,
         )
-        return result
     if level != "cell":
         raise InvalidParameter(f"unknown level '{level}'; expected auto, cell or user")
+    if periods > 1:
+        raise InvalidParameter("--periods: a cell-level instance has one plan (no users to re-measure); use 1")
     t0 = time.perf_counter()
     plan = plan_cell_level(instance, target=target, beta=beta, integral=integral, engine=engine)
     extra: dict = {

@@ -32,6 +32,7 @@ class OslbMethodParams(ChainMethodParams):
     arc_capacity: Literal["edge", "share"] = param(
         "edge", "", "user level: arc capacities from edge users (reading b) or a share of the PRBs (reading a)"
     )
+    periods: int = param(1, "", "balancing periods", ge=1, le=10_000)
     stop_rule: Literal["overshoot", "nearest", "no-overshoot"] = param(
         "overshoot",
         "",
