@@ -26,7 +26,7 @@ from lbopt.result import Result
 
 __all__ = ["run_periods"]
 
-_TRACE = ("handovers", "rehomed_picocells", "planned_prb", "executed_prb")
+_TRACE = ("handovers", "rehomed_picocells", "required_prb", "routable_prb", "planned_prb", "executed_prb")
 
 
 def _next_state(instance: Instance, result: Result) -> Instance:
