@@ -76,9 +76,9 @@ def test_cli_reproduce_small(tmp_path):
     cases = pd.read_csv(out / "cases.csv")
     assert len(cases) == 4
     # every claim of the paper with a verdict and numbers; two drops per point cannot make a paired test significant
-    assert len(data["claims"]) == 8
+    assert len(data["claims"]) == 9
     assert all(c["holds"] in (True, False, "inconclusive") and c["numbers"] for c in data["claims"])
-    assert [c["holds"] for c in data["claims"][:6]] == ["inconclusive"] * 6
+    assert [c["holds"] for c in data["claims"][:7]] == ["inconclusive"] * 7
     paired = pd.read_csv(out / "paired.csv")
     assert set(paired["busy_users"]) == {10, 30}
     assert (paired["n"] == 2).all()
