@@ -39,6 +39,15 @@ def _one_blas_thread() -> None:
     threadpool_limits(limits=1)
 
 
+def _context():
+    """Worker processes started from a clean interpreter: a fork of a process whose HiGHS already ran its MIP
+    solver inherits a thread pool without its threads and hangs (seen with ua-opt in a study run twice)."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 def run_cases(
     func: Callable[[dict[str, Any]], dict[str, Any]],
     cases: Sequence[dict[str, Any]],
@@ -76,7 +85,7 @@ def run_cases(
                 if progress:
                     progress(1)
         else:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_one_blas_thread, mp_context=_context()) as pool:
                 for i, row in enumerate(pool.map(func, cases, chunksize=1)):
                     rows[i] = row
                     if progress:

@@ -13,8 +13,10 @@ run; the paper shows one plan).
 
 Per case (busy-cell users, seed): LDI after balancing over the 37 cells (macro + picocells), the mean load of
 the busy cells (Fig. 11), the load of the most-loaded formerly light cell and the number of formerly light cells
-pushed above the busy cells' average (new hotspots, Fig. 12), and OSLB's routable share of the surplus (first
-period) and executed share of the routable plan (all periods). Rows are gathered into
+pushed above the busy cells' average (new hotspots, Fig. 12), OSLB's routable share of the surplus (first
+period) and executed share of the routable plan (all periods), and every method's gap to ``ua-opt``'s proven bound of
+the largest group load (``gap_max_load``: how far from the best any association can do; none where OSLB re-homed
+picocells). Rows are gathered into
 means with 95 % confidence intervals over the seeds.
 
 Two-cell Kaufman–Roberts example: classes centre/edge/pico with 1/4/2 PRBs, C = 100, arrivals split equally
@@ -53,6 +55,8 @@ METHODS = ("oslb", "mlb", "none")
 PERIODS = 10
 #: the share of edge users' PRBs that may move: the paper assumes a feasible plan (β ≈ 1)
 BETA = 1.0
+#: ua-opt per drop: the bound to 1 % (0.2-6 s a drop), no second stage (only the bound is used)
+OPTIMUM = {"mip_gap": 0.01, "time_limit": 20.0, "second_stage": "none"}
 KR_UNITS = (1, 4, 2)
 KR_CAPACITY = 100
 KR_MU = 0.4
@@ -71,9 +75,10 @@ def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
     groups = cell_groups(inst)
     busy = np.isin(groups.head, busy_cells)
     row: dict[str, Any] = {"busy_users": case["busy_users"], "seed": case["seed"], "users": len(inst.users)}
+    results = {}
     for method in METHODS:
         kwargs = {"oslb": {"integral": True, "periods": PERIODS, "beta": BETA}, "mlb": {"periods": PERIODS}}
-        res = solve(inst, method, **kwargs.get(method, {}))
+        res = results[method] = solve(inst, method, **kwargs.get(method, {}))
         before, after = unit_load_vectors(inst, res, "group")
         row[f"ldi_before_{method}"] = load_distribution_index(before)
         row[f"ldi_{method}"] = load_distribution_index(after)
@@ -89,7 +94,24 @@ def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
                 float(first["routable_prb"] / first["required_prb"]) if first["required_prb"] else 1.0
             )
             row["oslb_executed_share"] = float(trace["executed_prb"].sum() / max(trace["routable_prb"].sum(), 1e-12))
+    row.update(_against_the_optimum(inst, results))
     row["groups"] = groups.n
+    return row
+
+
+def _against_the_optimum(inst, results: dict) -> dict[str, Any]:
+    """ua-opt's proven bound of the largest group load over every association of its candidates (which include
+    each method's), and each method's gap to it; none for a method that re-homed picocells (other units)."""
+    from lbopt.methods import solve
+
+    best = solve(inst, "ua-opt", evaluation_level="group", others=results, **OPTIMUM)
+    bound = best.evaluation["max_load_bound"]
+    row: dict[str, Any] = {"max_load_bound": bound, "max_load_ua_opt": best.evaluation["max_load_after"]}
+    for method, res in results.items():
+        ev = res.evaluation
+        row[f"max_load_{method}"] = ev["max_load_after"]
+        comparable = not ev.get("rehomed_cells") and ev["outage_users"] <= best.evaluation["outage_users"]
+        row[f"gap_max_load_{method}"] = (ev["max_load_after"] - bound) / bound if comparable else float("nan")
     return row
 
 
@@ -111,7 +133,7 @@ def summarise(cases: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for busy_users, part in cases.groupby("busy_users"):
         for method in METHODS:
-            for metric in ("ldi", "busy_load", "light_max_load", "new_hotspots", "mean_load"):
+            for metric in ("ldi", "busy_load", "light_max_load", "new_hotspots", "mean_load", "gap_max_load"):
                 m, lo, hi = mean_ci(part[f"{metric}_{method}"])
                 rows.append(
                     {
