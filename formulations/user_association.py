@@ -100,6 +100,11 @@ class AssignmentProblem:
             raise ValueError("current[u] must be a candidate of user u")
 
     @property
+    def whole(self) -> bool:
+        """Whole PRBs and capacities: every load is then a multiple of ``1 / C_g``."""
+        return bool(np.all(self.prb == np.round(self.prb)) and np.all(self.capacity == np.round(self.capacity)))
+
+    @property
     def n_units(self) -> int:
         return len(self.capacity)
 
@@ -163,14 +168,12 @@ def _choice_of(problem: AssignmentProblem, x: np.ndarray) -> np.ndarray:
     return choice
 
 
-def _incidence(problem: AssignmentProblem, weights: np.ndarray | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+def _incidence(problem: AssignmentProblem) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Assignment rows (users × candidates) and unit rows with ``B_k`` (units × candidates)."""
     k = np.arange(problem.n_candidates)
     ones = np.ones(problem.n_candidates)
     assign = sp.csr_matrix((ones, (problem.user, k)), shape=(problem.n_users, problem.n_candidates))
-    load = sp.csr_matrix(
-        (problem.prb if weights is None else weights, (problem.unit, k)), shape=(problem.n_units, problem.n_candidates)
-    )
+    load = sp.csr_matrix((problem.prb, (problem.unit, k)), shape=(problem.n_units, problem.n_candidates))
     return assign, load
 
 
@@ -180,7 +183,6 @@ class _Model:
 
     h: Any
     n_extra: int
-    extra_upper: np.ndarray
 
     def set_start(self, problem: AssignmentProblem, choice: np.ndarray, extra: np.ndarray) -> None:
         import highspy
@@ -216,7 +218,7 @@ def _milp(
     h = highs_lp(matrix, cost, np.zeros(len(cost)), upper, row_lower, row_upper)
     integer = np.arange(problem.n_candidates + (n_extra if extra_int else 0), dtype=np.int32)
     h.changeColsIntegrality(len(integer), integer, np.full(len(integer), highspy.HighsVarType.kInteger.value, np.uint8))
-    return _Model(h, n_extra, extra_upper)
+    return _Model(h, n_extra)
 
 
 def _max_load_model(problem: AssignmentProblem) -> _Model:
@@ -226,8 +228,7 @@ def _max_load_model(problem: AssignmentProblem) -> _Model:
 
 
 def _over_busy_slack(problem: AssignmentProblem) -> float:
-    whole = np.all(problem.prb == np.round(problem.prb)) and np.all(problem.capacity == np.round(problem.capacity))
-    return 1.0 if whole else 0.0
+    return 1.0 if problem.whole else 0.0
 
 
 def _over_busy_model(problem: AssignmentProblem) -> _Model:
@@ -500,7 +501,8 @@ def _two_stage(
     if second_stage != "none" and np.any(problem.current >= 0):
         remaining = time_limit - (time.perf_counter() - t0)
         incumbent, stage2 = _second_stage(problem, objective, second_stage, incumbent, value, remaining, mip_gap)
-    termination = "time-limit" if status == Status.FEASIBLE else "converged"
+    ran_out = run.time_limit_hit or any(t["verdict"] == "unknown" for t in tests)
+    termination = "converged" if status == Status.OPTIMAL else ("time-limit" if ran_out else "iteration-limit")
     extra = {"milp_status": run.status, "first_stage_value": value, "threshold_tests": tests}
     if lp_bound is not None:
         extra["lp_bound"] = lp_bound
@@ -511,14 +513,14 @@ def _two_stage(
 def _next_above(problem: AssignmentProblem, level: float) -> float:
     """The least load above ``level`` an association can give: with whole PRBs and capacities every load is a
     multiple of ``1 / C_g``; otherwise ``level`` itself (no association is at or below it)."""
-    if _over_busy_slack(problem) == 1.0:  # whole numbers
+    if problem.whole:
         return float(np.min((np.floor(problem.capacity * level + 1e-9) + 1) / problem.capacity))
     return level
 
 
 def _below(problem: AssignmentProblem, value: float, mip_gap: float) -> float:
     """The largest load below ``value`` worth testing: the next multiple of ``1 / C_g`` down, or ``value (1 − gap)``."""
-    if _over_busy_slack(problem) == 1.0:
+    if problem.whole:
         return float(np.max((np.ceil(problem.capacity * value - 1e-9) - 1) / problem.capacity))
     return value * (1 - mip_gap)
 

@@ -594,16 +594,21 @@ def gen_drop(
         _write(inst, out, tables)
 
 
+def _users_peak(default: int):
+    """``--users-peak`` of the MR-day generators."""
+    return click.option(
+        "--users-peak",
+        type=click.IntRange(1, 10_000_000),
+        default=default,
+        show_default=True,
+        help="users at the busiest hour",
+    )
+
+
 @generate.command("mr")
 @_common
 @click.option("--base", required=True, type=click.Path(dir_okay=False), help="instance whose cells are the antennas")
-@click.option(
-    "--users-peak",
-    type=click.IntRange(1, 10_000_000),
-    default=2000,
-    show_default=True,
-    help="users at the busiest hour",
-)
+@_users_peak(2000)
 @click.option("--top-k", type=click.IntRange(1, 64), default=4, show_default=True, help="antennas per record")
 @click.option(
     "--noise-db", type=click.FloatRange(min=0.0), default=2.0, show_default=True, help="measurement noise (std, dB)"
@@ -622,13 +627,7 @@ def gen_mr(out, seed, name, tables, base, users_peak, top_k, noise_db) -> None:
 @_common
 @click.option("--antennas", type=click.IntRange(2, 100_000), default=60, show_default=True)
 @click.option("--isd", "isd_m", type=_POSITIVE, default=800.0, show_default=True, help="inter-site distance (m)")
-@click.option(
-    "--users-peak",
-    type=click.IntRange(1, 10_000_000),
-    default=6000,
-    show_default=True,
-    help="users at the busiest hour",
-)
+@_users_peak(6000)
 def gen_breathing(out, seed, name, tables, antennas, isd_m, users_peak) -> None:
     """An area of macro antennas (jittered hexagonal layout) with a synthetic MR day (the Breathing set-up)."""
     with _user_errors():

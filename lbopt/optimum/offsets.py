@@ -123,6 +123,7 @@ def run_cio_opt(
         "candidates": len(problem.user),
         "users": len(instance.users),
     }
+    sol.facts.extra["bound_meaning"] = "no offsets (one A3 event from the current cells) do better"
     outcome = (sol.status, sol.value, sol.facts)
     cells = cell_table(instance, prb, counts)
     return optimum_result(

@@ -197,6 +197,7 @@ def run_ua_opt(
     metrics = _metrics(instance, cand, problem, sol, context)
     if objective == "max-load":
         sol.facts.extra["bound_of"] = "max_load_after"  # the evaluator carries the bound into the evaluation
+        sol.facts.extra["bound_meaning"] = "no association of the candidates does better"
     return optimum_result(
         instance, "ua-opt", (sol.status, sol.value, sol.facts), level, t0, cells, metrics, tables, progress
     )
