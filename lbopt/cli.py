@@ -276,6 +276,18 @@ def compare(
     callback=lambda ctx, param, value: _integers(value, "--points"),
     help="comma-separated busy-cell user counts (oslb; default 10..40 by 5)",
 )
+@click.option(
+    "--arrival-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="flows per second over the area (vgala; default 200, the paper's number read per second)",
+)
+@click.option(
+    "--user-drop",
+    type=click.Choice(["uniform", "hotspots"]),
+    default=None,
+    help="zou: users uniform as the paper's Fig. 4 (default), or 15 %% in hotspots at the overloaded BSs (ours)",
+)
 def reproduce(
     paper: str,
     out_dir: str | None,
@@ -284,6 +296,8 @@ def reproduce(
     workers: int | None,
     scheduler: str | None,
     points: str | None,
+    arrival_rate: float | None,
+    user_drop: str | None,
 ) -> None:
     """Rerun a paper's experiment and report it beside the paper's numbers and claims."""
     with _user_errors():
@@ -293,9 +307,10 @@ def reproduce(
 
         out = _out(out_dir, f"reproduce-{paper}")
         busy = tuple(int(p) for p in points.split(",")) if points else None
-        cases = plan(paper, seeds, study_seed, points=busy)
+        options = {"points": busy, "arrival_rate": arrival_rate, "user_drop": user_drop}
+        cases = plan(paper, seeds, study_seed, **options)
         with _progress(len(cases), f"reproduce {paper}") as advance:
-            result = run_study(paper, cases, seeds, study_seed, workers, scheduler, advance)
+            result = run_study(paper, cases, seeds, study_seed, workers, scheduler, advance, options)
         path = write_result(result, out)
     for key, value in result.metrics.items():
         click.echo(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")

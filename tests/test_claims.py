@@ -62,20 +62,19 @@ def test_vgala_claims_read_paired_drops():
         la_on, la_lat = 100 + rng.uniform(0, 10), 10 + rng.uniform(0, 1)
         v_on, v_lat = la_on * (0.7 + rng.uniform(-0.01, 0.01)), la_lat * (1.08 + rng.uniform(-0.005, 0.005))
         ga_lat = v_lat * (1.48 + rng.uniform(-0.01, 0.01))
+        tied_lat = v_lat * (1.50 + rng.uniform(-0.01, 0.01))
         rows += [
-            {"experiment": "headline", "seed": seed, "method": "la", "ongrid_w": la_on, "latency": la_lat},
-            {
-                "experiment": "headline",
-                "seed": seed,
-                "method": "vgala",
-                "ongrid_w": v_on,
-                "latency": v_lat,
-                "iterations": 60 + seed % 3,
-            },
-            {"experiment": "headline", "seed": seed, "method": "ga", "ongrid_w": 0.5 * v_on, "latency": ga_lat},
+            {"method": "la", "ongrid_w": la_on, "latency": la_lat, "total_load": 2.0},
+            {"method": "vgala", "ongrid_w": v_on, "latency": v_lat, "total_load": 2.1, "iterations": 60 + seed % 3},
+            {"method": "ga", "ongrid_w": 0.5 * v_on, "latency": ga_lat, "total_load": 2.3},
+            {"method": "ga-least-latency", "ongrid_w": 0.5 * v_on, "latency": tied_lat, "total_load": 2.3},
         ]
+        for r in rows[-4:]:
+            r.update(experiment="headline", seed=seed, arrival_rate=200.0)
     table = pd.DataFrame(rows)
-    assert [c["holds"] for c in claims({"cases": table})] == [True] * 7
+    verdicts = claims({"cases": table})
+    assert [c["holds"] for c in verdicts] == [True] * 9
+    assert verdicts[2]["numbers"]["median_total_load_increase"] == pytest.approx(0.05)
     halved = table.copy()
     vg = halved["method"] == "vgala"
     halved.loc[vg, "ongrid_w"] = halved.loc[vg, "ongrid_w"] / 0.7 * 0.85  # a 15 % saving
@@ -120,7 +119,7 @@ def test_breathing_claims_pair_day_means_per_area():
     [
         ("oslb", ("kind", "busy_users")),
         ("zou", ("kind", "users")),
-        ("vgala", ("experiment",)),
+        ("vgala", ("experiment", "arrival_rate")),
         ("breathing", ("kind", "area")),
     ],
 )

@@ -108,17 +108,24 @@ def test_vgala_study_case_headline_directions(monkeypatch):
     from lbopt.scenarios import vgala_layout
 
     # the paper's layout on a 50 m grid (1,600 locations): the directions are optimality properties of any drop
-    monkeypatch.setattr(vgala_paper, "_drop", lambda seed: vgala_layout(grid_m=50.0, seed=seed))
+    monkeypatch.setattr(
+        vgala_paper, "_drop", lambda seed, rate: vgala_layout(grid_m=50.0, seed=seed, arrival_rate_total=rate)
+    )
     rows = pd.DataFrame(study_case({"experiment": "headline", "seed": 11})["rows"])
     by = rows.set_index("method")
     # LA is the latency optimum, vGALA trades latency for on-grid power (κ = 4, θ = 0.8), GA the power optimum
     assert by.loc["la", "latency"] <= by.loc["vgala", "latency"] * (1 + 1e-4)
     assert by.loc["ga", "ongrid_w"] <= by.loc["vgala", "ongrid_w"] + 1e-6
     assert by.loc["vgala", "ongrid_w"] <= by.loc["la", "ongrid_w"] * (1 + 1e-4) + 1e-6
+    # the paper's GA and ours share the least on-grid power up to the budget's slack (1e-6 relative, at least
+    # 1e-6 W; 1e-9 W for rounding); ours breaks the ties towards latency, so it is never slower
+    ga, tied = by.loc["ga"], by.loc["ga-least-latency"]
+    assert ga["ongrid_w"] - 1e-9 <= tied["ongrid_w"] <= ga["ongrid_w"] + 1e-6 * max(1.0, ga["ongrid_w"]) + 1e-9
+    assert tied["latency"] <= ga["latency"] * (1 + 1e-6)
     head = headline({"cases": rows})
-    assert head["vgala_iterations_mean"] >= 1
+    assert head["median_vgala_iterations"] >= 1
     summary = summarise(rows.copy())
-    assert set(summary["method"]) == {"vgala", "la", "ga"}
+    assert set(summary["method"]) == {"vgala", "la", "ga", "ga-least-latency"}
     assert (summary["overloaded_drops"] == 0).all()
 
 

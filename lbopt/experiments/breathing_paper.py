@@ -39,7 +39,7 @@ PAPER = (
     "Ge, Chen, Jiang, A 'Breathing' Mobile Communication Network, IEEE Trans. Mobile Computing (arXiv:2411.17290), 2024"
 )
 REPORT = "lbopt.report.figures.pilot_power:reproduction_sections"
-OPTIONS: tuple[str, ...] = ()
+OPTIONS: dict[str, object] = {}
 
 AREAS = {
     "A": {"n_antennas": 60, "isd_m": 800.0, "users_peak": 6000},

@@ -40,8 +40,8 @@ NAME = "oslb"
 INSTANCE = "jia2014-hetnet37"
 PAPER = "Jia et al., Advanced Load Balancing Based on Network Flow Approach in LTE-A HetNet, IJAP 2014"
 REPORT = "lbopt.report.figures.loads:reproduction_sections"
-OPTIONS = ("points",)
 BUSY_USERS = (10, 15, 20, 25, 30, 35, 40)
+OPTIONS = {"points": BUSY_USERS}
 PAPER_CLAIMS = {
     "fig10": "OSLB has the highest LDI at every busy-cell load, close to 1 when all cells have 10 users; "
     "MLB and no LB stay below 1; up to 20 % LDI gain (abstract).",

@@ -3,8 +3,8 @@
 A study is a module with
 
 * ``NAME``, ``INSTANCE`` (the label of its result), ``PAPER`` (the citation), ``PAPER_CLAIMS`` (what the paper
-  claims), its docstring (the set-up and our choices), ``REPORT`` (its report sections), ``OPTIONS`` (extra options
-  its ``cases`` takes);
+  claims), its docstring (the set-up and our choices), ``REPORT`` (its report sections), ``OPTIONS`` (the extra
+  options its ``cases`` takes, with their defaults);
 * ``cases(seeds, study_seed, **options)``: every computation of the study as independent cases (picklable dicts,
   seeds derived from the study seed), so that the executor, Dask, the progress bar and ``--seeds`` cover all of it;
 * a module-level ``run_case(case) -> dict``;
@@ -44,6 +44,11 @@ def get_study(paper: str) -> ModuleType:
     return importlib.import_module(STUDIES[paper])
 
 
+def study_options(study: ModuleType, options: dict[str, Any] | None) -> dict[str, Any]:
+    """The study's options as a run uses them: its defaults, overridden by the ``options`` given (not None)."""
+    return {**study.OPTIONS, **{k: v for k, v in (options or {}).items() if v is not None and k in study.OPTIONS}}
+
+
 def plan(paper: str, seeds: int, study_seed: int, **options: Any) -> list[dict[str, Any]]:
     """The cases of ``paper``'s study; options it does not take are refused."""
     study = get_study(paper)
@@ -64,8 +69,10 @@ def reproduce(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Result:
-    """Run the ``cases`` of ``paper``'s study (from :func:`plan`) and return its result (kind ``reproduction``)."""
+    """Run the ``cases`` of ``paper``'s study (from :func:`plan`) and return its result (kind ``reproduction``);
+    ``options`` are the study options :func:`plan` was given (recorded in the result's parameters)."""
     study = get_study(paper)
     t0 = time.perf_counter()
     rows = run_cases(study.run_case, cases, workers=workers, scheduler=scheduler, progress=progress)
@@ -86,6 +93,10 @@ def reproduce(
         },
         kind="reproduction",
         family=paper,
-        parameters={"seeds": seeds, "study_seed": study_seed},
+        parameters={
+            "seeds": seeds,
+            "study_seed": study_seed,
+            **{k: v for k, v in (options or {}).items() if v is not None},
+        },
         provenance={**provenance(study_seed), "workers": workers, "scheduler": scheduler},
     )

@@ -6,9 +6,14 @@ Set-up as the paper states it: 16 BSs 500 m apart, 46 dBm, antenna gains 14 dBi 
 does not describe: 0.5 at 250, 0.55 at 350, 0.75 at 500 (between the neighbouring rows' margins over the mean
 load). Accommodation c = 0.25 / 0.3 / 0.4 (Tables I / II / III).
 
+The user drop: the paper's Fig. 4 shows users spread over the area ("red nodes are users") and names the BSs that
+end up overloaded in its drop; it describes no hotspots. lbopt drops users uniformly over the lattice's bounding
+box + 250 m (``--user-drop uniform``, the default). ``--user-drop hotspots`` (ours, the reading lbopt used before)
+puts 15 % of the users in Gaussian hotspots of 250 m at the BSs the paper names overloaded; their users cannot be
+moved within the offset limit and the algorithms stop after a step or two.
+
 Ours, because the paper does not give them (NOTES §4.1): the BS layout (4 × 4 triangular lattice, radius 300 m),
-the user drop (uniform over the lattice's bounding box + 250 m, plus 15 % of the users in Gaussian hotspots of
-250 m at the BSs the paper names overloaded), the CBR demand (calibrated so the initial mean load equals the
+the CBR demand (calibrated so the initial mean load equals the
 paper's "Avg load"), no shadowing, thermal noise with a 9 dB noise figure, full-buffer interference,
 Hys = 2 dB, offsets within ±6 dB, 60 steps (the greedy scheme 100), a greedy gain of 5 dB per unit of load
 difference and step. Every case is a fresh drop (seeded); the table entries are the load standard deviation after
@@ -39,7 +44,9 @@ PAPER = (
     "Calculus Network Dynamics, arXiv:2507.12892, 2025"
 )
 REPORT = "lbopt.report.figures.handover:reproduction_sections"
-OPTIONS: tuple[str, ...] = ()
+USER_DROP = "uniform"
+OPTIONS = {"user_drop": USER_DROP}
+HOTSPOT_SHARE = 0.15
 TRAJECTORY_USERS = (300, 400, 500)
 USERS = (200, 250, 300, 350, 400, 500)
 ACCOMMODATION = (0.25, 0.3, 0.4)
@@ -83,11 +90,11 @@ PAPER_CLAIMS = {
 }
 
 
-def _inputs(users: int, seed: int):
+def _inputs(users: int, seed: int, user_drop: str = USER_DROP):
     from lbopt.scenarios.layouts import zou16
     from lbopt.stability.method import handover_inputs
 
-    instance = zou16(users, seed=seed)
+    instance = zou16(users, hotspot_share=HOTSPOT_SHARE if user_drop == "hotspots" else 0.0, seed=seed)
     return instance, handover_inputs(instance)
 
 
@@ -96,7 +103,7 @@ def zou_case(case: dict[str, Any]) -> dict[str, Any]:
     from lbopt.stability.handover import simulate_handover
     from lbopt.stability.method import handover_setting
 
-    instance, (rsrp, user_load, start, adjacency) = _inputs(case["users"], case["seed"])
+    instance, (rsrp, user_load, start, adjacency) = _inputs(case["users"], case["seed"], case["user_drop"])
     row: dict[str, Any] = {"users": case["users"], "seed": case["seed"]}
     for c in ACCOMMODATION:
         for alg in ALGORITHMS:
@@ -225,13 +232,13 @@ def claims(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     return out
 
 
-def trajectory(users: int, index: int, seed: int) -> pd.DataFrame:
+def trajectory(users: int, index: int, seed: int, user_drop: str = USER_DROP) -> pd.DataFrame:
     """Mean load, load spread and handovers per step of each algorithm (c = 0.25) and the greedy scheme on one drop
     (Fig. 7; averaged over the drops in :func:`finish`)."""
     from lbopt.stability.handover import simulate_handover
     from lbopt.stability.method import handover_setting
 
-    instance, (rsrp, user_load, start, adjacency) = _inputs(users, seed)
+    instance, (rsrp, user_load, start, adjacency) = _inputs(users, seed, user_drop)
     rows = []
     for alg in (*ALGORITHMS, "greedy"):
         steps = GREEDY_STEPS if alg == "greedy" else STEPS
@@ -252,12 +259,12 @@ def trajectory(users: int, index: int, seed: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def greedy_example(seed: int, users: int = 300) -> pd.DataFrame:
+def greedy_example(seed: int, users: int = 300, user_drop: str = USER_DROP) -> pd.DataFrame:
     """Per-cell loads over the steps of one drop under the greedy scheme and under Algorithm 1 (Figs. 5 and 6)."""
     from lbopt.stability.handover import simulate_handover
     from lbopt.stability.method import handover_setting
 
-    instance, (rsrp, user_load, start, adjacency) = _inputs(users, seed)
+    instance, (rsrp, user_load, start, adjacency) = _inputs(users, seed, user_drop)
     ids = instance.cells["id"].to_numpy(object)
     parts = []
     for alg in ("greedy", "alg1"):
@@ -269,26 +276,31 @@ def greedy_example(seed: int, users: int = 300) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def cases(seeds: int, study_seed: int) -> list[dict[str, Any]]:
+def cases(seeds: int, study_seed: int, user_drop: str | None = None) -> list[dict[str, Any]]:
     """A drop per (users, seed) for Tables I-III, a drop per (users, seed) for Fig. 7, and Figs. 5-6's drop."""
+    drop = user_drop or USER_DROP
     drops = [
-        {"kind": "drop", "users": n, "seed": case_seed(study_seed, i, r)}
+        {"kind": "drop", "users": n, "seed": case_seed(study_seed, i, r), "user_drop": drop}
         for i, n in enumerate(USERS)
         for r in range(seeds)
     ]
     traj = [
-        {"kind": "trajectory", "users": n, "index": r, "seed": case_seed(study_seed, 100 + i, r)}
+        {"kind": "trajectory", "users": n, "index": r, "seed": case_seed(study_seed, 100 + i, r), "user_drop": drop}
         for i, n in enumerate(TRAJECTORY_USERS)
         for r in range(max(seeds // 4, 1))
     ]
-    return [*drops, *traj, {"kind": "example", "users": 300, "seed": case_seed(study_seed, 200, 0)}]
+    example = {"kind": "example", "users": 300, "seed": case_seed(study_seed, 200, 0), "user_drop": drop}
+    return [*drops, *traj, example]
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
     if case["kind"] == "trajectory":
-        return {"kind": "trajectory", "result": trajectory(case["users"], case["index"], case["seed"])}
+        return {
+            "kind": "trajectory",
+            "result": trajectory(case["users"], case["index"], case["seed"], case["user_drop"]),
+        }
     if case["kind"] == "example":
-        return {"kind": "example", "result": greedy_example(case["seed"], case["users"])}
+        return {"kind": "example", "result": greedy_example(case["seed"], case["users"], case["user_drop"])}
     return {"kind": "drop", "result": zou_case(case)}
 
 

@@ -80,12 +80,15 @@ def vgala_reproduction_figures(summary: pd.DataFrame) -> list:
             )
             ax.bar(head["method"], head[f"{metric}_mean"], yerr=err, capsize=4, color="tab:blue")
             ax.set_ylabel(label)
-        fig.suptitle("Fig. 5: vGALA (theta 0.8, kappa 4) against LA and GA")
+            ax.tick_params(axis="x", labelsize=7)
+        axes[1].set_yscale("log")
+        fig.suptitle("Fig. 5: vGALA (theta 0.8, kappa 4) against LA and GA (latency on a log scale)")
         figs.append(fig)
     for exp, key, title in (
         ("kappa", "kappa", "Fig. 6: kappa (theta = 1)"),
         ("theta", "theta", "Fig. 7: theta (kappa = 4)"),
         ("solar", "solar_efficiency", "Fig. 8: solar efficiency (theta 0.8, kappa 4)"),
+        ("load", "arrival_rate", "Offered load: the headline at 200-400 flows/s (theta 0.8, kappa 4)"),
     ):
         part = summary[summary["experiment"] == exp].sort_values(key)
         if not len(part):
@@ -179,4 +182,6 @@ def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: P
     parts = [*reproduction_head(data), *(figure(f) for f in vgala_reproduction_figures(tables["summary"]))]
     if "coverage_maps" in tables:
         parts.append(figure(coverage_maps_figure(tables["coverage_maps"]), "coverage maps"))
+    if "load" in tables:
+        parts += [heading("The headline at each offered load (per-drop medians)", 3), df_table(tables["load"])]
     return [*parts, *reproduction_tail(data), heading("Summary table", 3), df_table(tables["summary"], max_rows=200)]

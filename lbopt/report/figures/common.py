@@ -107,8 +107,10 @@ def cell_loads_section(cells: pd.DataFrame) -> list[str]:
 
 
 def reproduction_head(data: dict) -> list[str]:
-    """The paper a reproduction follows."""
-    return [heading("Reproduction"), paragraph(str(data.get("paper", "")))]
+    """The paper a reproduction follows and the run's choices (seeds, study seed, study options)."""
+    params = data.get("parameters") or {}
+    run = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in params.items() if v is not None)
+    return [heading("Reproduction"), paragraph(str(data.get("paper", ""))), paragraph(f"This run: {run}.", muted=True)]
 
 
 def claims_section(data: dict) -> list[str]:
