@@ -422,6 +422,9 @@ def gen_hexgrid(out, seed, name, tables, rings, n_cells, isd_m, wraparound) -> N
 @click.option("--busy-users", type=_COUNT, default=30, show_default=True)
 @click.option("--pico-user-share", type=_SHARE, default=1 / 3, show_default=True)
 @click.option("--demand", "demand_bps", type=_POSITIVE, default=1e6, show_default=True, help="CBR per user (bit/s)")
+@click.option(
+    "--pico-prb", type=click.IntRange(1, 275), default=25, show_default=True, help="PRBs per picocell (macro: 50)"
+)
 @click.option("--wraparound/--no-wraparound", default=True, show_default=True)
 @click.option(
     "--serving",
@@ -443,6 +446,7 @@ def gen_hetnet(
     busy_users,
     pico_user_share,
     demand_bps,
+    pico_prb,
     wraparound,
     serving,
 ) -> None:
@@ -451,18 +455,19 @@ def gen_hetnet(
         from lbopt.scenarios import hetnet
 
         inst = hetnet(
-            rings,
-            isd_m,
-            picos,
-            normal_users,
-            busy_cells,
-            busy_users,
-            pico_user_share,
-            demand_bps,
-            wraparound,
-            serving,
-            seed,
-            name,
+            rings=rings,
+            isd_m=isd_m,
+            picos=picos,
+            normal_users=normal_users,
+            busy_cells=busy_cells,
+            busy_users=busy_users,
+            pico_user_share=pico_user_share,
+            demand_bps=demand_bps,
+            pico_prb=pico_prb,
+            wraparound=wraparound,
+            serving=serving,
+            seed=seed,
+            name=name,
         )
         _write(inst, out, tables)
 

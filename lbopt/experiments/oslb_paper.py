@@ -3,8 +3,9 @@
 Set-up as the paper states it (37 hexagonal cells with wrap-around, radius 577 m, one omni eNB per cell, 2–4
 picocells at each cell edge on a separate band, 22 cells with 10 users, 15 busy cells with 10…40 users, CBR
 1 Mbit/s). The paper's Table 2 is lost; the radio parameters are lbopt's 3GPP TR 36.814 tier defaults (macro
-46 dBm, 14 dBi, 128.1 + 37.6 log10 d; pico 30 dBm, 5 dBi, 140.7 + 36.7 log10 d; noise figure 9 dB; 50 PRBs per
-macro and 25 per picocell; no shadowing), and OSLB's own constants are ours: Hys = 2 dB,
+46 dBm, 14 dBi, 128.1 + 37.6 log10 d; pico 30 dBm, 5 dBi, 140.7 + 36.7 log10 d; noise figure 9 dB; no
+shadowing), with the paper's equal bandwidth in every cell (50 PRBs; lbopt's hetnet default gives picocells 25).
+OSLB's own constants are ours: Hys = 2 dB,
 offsets within ±6 dB, β = 1 (the paper assumes the plan feasible; at 0.8 a third to a half of the surplus cannot be
 routed), integral targets, the global plan, users walked until the plan is reached (the last may
 overshoot, the paper's loop). MLB is the stated CIO-stepping rule (:mod:`lbopt.oslb.mlb`). Both run the same 10
@@ -57,6 +58,7 @@ PERIODS = 10
 BETA = 1.0
 #: ua-opt per drop: the bound to 1 % (0.2-6 s a drop), no second stage (only the bound is used)
 OPTIMUM = {"mip_gap": 0.01, "time_limit": 20.0, "second_stage": "none"}
+PICO_PRB = 50  # the paper's equal bandwidth in every cell
 KR_UNITS = (1, 4, 2)
 KR_CAPACITY = 100
 KR_MU = 0.4
@@ -70,7 +72,7 @@ def oslb_case(case: dict[str, Any]) -> dict[str, Any]:
     from lbopt.scenarios.hetnet import hetnet_with_busy
 
     inst, busy_cells = hetnet_with_busy(
-        rings=3, busy_cells=15, busy_users=case["busy_users"], normal_users=10, seed=case["seed"]
+        rings=3, busy_cells=15, busy_users=case["busy_users"], normal_users=10, pico_prb=PICO_PRB, seed=case["seed"]
     )
     groups = cell_groups(inst)
     busy = np.isin(groups.head, busy_cells)

@@ -55,6 +55,8 @@ def hetnet_with_busy(
     busy_users: int = 30,
     pico_user_share: float = 1 / 3,
     demand_bps: float = 1e6,
+    *,
+    pico_prb: int = 25,
     wraparound: bool = True,
     serving: Serving = "max-rsrp",
     seed: int = 0,
@@ -68,6 +70,7 @@ def hetnet_with_busy(
     picos : inclusive range of picocells per macro cell.
     normal_users, busy_users : users per normal and per busy cell; ``busy_cells`` macro cells are busy.
     pico_user_share : share of each cell's users dropped around one of its picocells.
+    pico_prb : PRBs of a picocell (25, i.e. 5 MHz, by default; 50 gives every cell the macro's bandwidth).
     serving : initial association written to ``users.serving``: strongest RSRP over all cells, strongest macro
         only (the network before its picocells carry traffic), or none.
     """
@@ -87,7 +90,7 @@ def hetnet_with_busy(
                     "y_m": xy[1],
                     "tier": "pico",
                     "parent": macros["id"][i],
-                    "n_prb": 25,
+                    "n_prb": pico_prb,
                 }
             )
     cells = pd.concat([macros.assign(parent=None), pd.DataFrame(pico_rows)], ignore_index=True)
@@ -126,7 +129,7 @@ def hetnet_with_busy(
             f"OSLB HetNet (Jia et al. 2014 §6): {n_macro} macro cells, ISD {isd_m:g} m"
             f"{', wrap-around' if wraparound else ''}, {len(pico_rows)} picocells at 60-90 % of the inradius, "
             f"{normal_users} users per normal cell, {busy_users} per busy cell ({busy_ids}), "
-            f"{pico_user_share:.2f} of them around a picocell; macro 50 PRBs, pico 25 PRBs; "
+            f"{pico_user_share:.2f} of them around a picocell; macro 50 PRBs, pico {pico_prb} PRBs; "
             f"CBR {demand_bps:g} bit/s; initial association: {serving}"
         ),
     )
