@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -99,15 +100,30 @@ class MilpRun:
 
 def run_milp(h, time_limit: float, mip_gap: float, what: str) -> MilpRun:
     """Run the MILP in ``h`` within ``time_limit`` seconds to ``mip_gap``; anything but an optimum or a time limit
-    is a :class:`SolverError` naming ``what``."""
+    is a :class:`SolverError` naming ``what``.
+
+    A 'Solve error' is retried once with presolve off: HiGHS ≥ 1.13's presolve can drop an equality clique after
+    enumerating its binaries and then fails to map its solution back (ERGO-Code/HiGHS#3216; seen here on an
+    assignment MILP of 100 users); without presolve the same model solves. The status words say so.
+    """
     import highspy
 
     h.setOptionValue("time_limit", max(float(time_limit), 0.0))
     h.setOptionValue("mip_rel_gap", float(mip_gap))
+    t0 = time.perf_counter()
     with quiet_stdout():
         h.run()
     status = h.getModelStatus()
     words = h.modelStatusToString(status)
+    if status == highspy.HighsModelStatus.kSolveError:
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("time_limit", max(float(time_limit) - (time.perf_counter() - t0), 0.0))
+        h.clearSolver()
+        with quiet_stdout():
+            h.run()
+        h.setOptionValue("presolve", "choose")
+        status = h.getModelStatus()
+        words = f"{h.modelStatusToString(status)} (presolve off after 'Solve error')"
     if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kTimeLimit):
         raise SolverError(f"HiGHS ended the {what} with '{words}'", "milp")
     info = h.getInfo()

@@ -190,6 +190,8 @@ def _summary_line(method: str, result) -> str:
     for key in _SUMMARY_KEYS:
         if isinstance(ev.get(key), (int, float)):
             line += f", {key} {ev[key]:.4f}"
+    if ev.get("outage_users"):
+        line += f", outage_users {ev['outage_users']} ({ev['outage_demand_bps'] / 1e6:.4g} Mbit/s not served)"
     if result.solver.bound is not None:
         line += f", bound {result.solver.bound:.6g}, gap {result.solver.gap:.3g}"
     return line

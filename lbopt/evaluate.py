@@ -13,7 +13,8 @@ A method returns its final state; the evaluator measures it, the same way for ev
 The ``evaluation`` section (keys of DESIGN.md): ``level`` (``group`` when the instance has picocells with parents,
 else ``cell``), ``ldi_before``, ``ldi_after``, ``load_std_after``, ``max_load_after``, ``over_busy_after`` (share of
 units at or above ``over_busy_threshold`` = 1, i.e. at or beyond capacity), ``unmet_prb`` (PRBs above capacity,
-summed over the units after), ``outage_users`` (no serving cell, or no finite PRB need in it), ``handovers`` (users
+summed over the units after), ``outage_users`` (no serving cell, or no finite PRB need in it: below CQI 1 with a
+CQI link model) and ``outage_demand_bps`` (their demand, not served), ``handovers`` (users
 whose serving cell changed), ``prb_moved`` (their PRBs in the cells they left) and ``prb_received`` (their PRBs in
 the cells they joined: the two differ because a transfer is non-conservative); at group level ``rehomed_cells``
 (picocells the method moved to another group). For a method that makes a flow plan,
@@ -120,6 +121,7 @@ def unit_load_vectors(instance: Instance, result: Result, level: str | None = No
 
 def _user_level(instance: Instance, result: Result, level: str) -> dict[str, Any]:
     from lbopt.radio import evaluate_users
+    from lbopt.radio.model import user_demand_bps
 
     users = result.tables["users"]
     before = instance.cell_positions(users["serving_before"])
@@ -139,6 +141,7 @@ def _user_level(instance: Instance, result: Result, level: str) -> dict[str, Any
         **_loads(level, load_before, load_after, used_after, cap),
         **rehomed,
         "outage_users": int(outage.sum()),
+        "outage_demand_bps": float(user_demand_bps(instance)[outage].sum()),
         "handovers": int(moved.sum()),
         "prb_moved": float(prb_before[moved].sum()),
         "prb_received": float(prb_after[moved].sum()),
@@ -167,6 +170,7 @@ def _cell_level(result: Result) -> dict[str, Any]:
     return {
         **_loads("cell", before / cap, after / cap, after, cap),
         "outage_users": None,
+        "outage_demand_bps": None,
         "handovers": None,
         "prb_moved": moved,
         "prb_received": moved,  # a cell-level flow is conservative: what leaves a cell arrives in another

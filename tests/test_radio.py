@@ -117,7 +117,7 @@ def _two_cell_instance(**radio) -> Instance:
 
 
 def test_sinr_by_hand_two_cells():
-    inst = _two_cell_instance(noise_figure_db=9.0, rx_gain_dbi=0.0, interference="shared")
+    inst = _two_cell_instance(noise_figure_db=9.0, rx_gain_dbi=0.0, interference="shared", link="shannon")
     m = user_cell_matrices(inst)
     # received power: 46 dBm + 14 dBi − PL
     s_a = 46 + 14 - (128.1 + 37.6 * np.log10(0.3))
@@ -132,6 +132,51 @@ def test_sinr_by_hand_two_cells():
     assert m["prb"][0, 0] == np.ceil(1e6 / rate)
 
 
+# TS 36.213 Table 7.2.3-1 efficiencies and Kawser et al. (2012) thresholds, typed from the sources independently of
+# lbopt.radio.link: (threshold dB, bit/s/Hz) per CQI 1..15
+CQI_BY_HAND = [
+    (-6.7, 0.1523), (-4.7, 0.2344), (-2.3, 0.3770), (0.2, 0.6016), (2.4, 0.8770), (4.3, 1.1758), (5.9, 1.4766),
+    (8.1, 1.9141), (10.3, 2.4063), (11.7, 2.7305), (14.1, 3.3223), (16.3, 3.9023), (18.7, 4.5234), (21.0, 5.1152),
+    (22.7, 5.5547),
+]  # fmt: skip
+
+
+def _cqi_rate_by_hand(sinr: float, overhead: float = 0.14) -> float:
+    eff = 0.0
+    for threshold, e in CQI_BY_HAND:  # the highest CQI whose threshold the SINR reaches
+        if sinr >= threshold:
+            eff = e
+    return 180e3 * (1 - overhead) * eff
+
+
+@pytest.mark.parametrize("distance_m", [100.0, 300.0, 480.0])
+def test_cqi_link_by_hand_and_outage(distance_m):
+    """The default link: the CQI the SINR reaches, its efficiency less 14 % overhead; below CQI 1 the user cannot be
+    served (infinite PRB need), is counted in outage by the evaluator and adds no PRBs to any load. The user is
+    ``distance_m`` from cell a, 1 km − that from cell b (one band): served by b it is in outage up to 480 m from
+    a (SINR −1.3 dB at 480 m is CQI 3)."""
+    inst = _two_cell_instance(interference="shared")
+    inst = inst.with_tables(users=inst.users.assign(x_m=[distance_m]))
+    m = user_cell_matrices(inst)
+    outage = []
+    for j in (0, 1):
+        rate = _cqi_rate_by_hand(float(m["sinr_db"][0, j]))
+        assert m["rate_per_prb_bps"][0, j] == pytest.approx(rate, rel=1e-12)
+        assert m["prb"][0, j] == (np.inf if rate == 0 else np.ceil(1e6 / rate))
+        state = evaluate_users(inst, np.array([j]))
+        assert state.cell_load_prb(2).sum() == (0.0 if rate == 0 else m["prb"][0, j])
+        outage.append(rate == 0)
+    assert outage == ([False, distance_m < 480.0])
+
+
+def test_cqi_sweep_matches_the_table_at_every_threshold():
+    """Just below and at each threshold the reported CQI changes (searchsorted vs the hand loop), NaN is outage."""
+    sinr = np.array([t + d for t, _ in CQI_BY_HAND for d in (-1e-9, 0.0)] + [np.nan, 40.0])
+    got = rate_per_prb_bps(sinr, RadioConfig())
+    want = [_cqi_rate_by_hand(x) if np.isfinite(x) else 0.0 for x in sinr]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 def test_separate_tiers_do_not_interfere():
     inst = _two_cell_instance(interference="separate-tiers")
     cells = inst.cells.copy()
@@ -144,7 +189,7 @@ def test_separate_tiers_do_not_interfere():
 
 
 def test_rate_gap_cap_and_rounding():
-    radio = RadioConfig(snr_gap_db=3.0, max_spectral_efficiency_bps_hz=4.0)
+    radio = RadioConfig(link="shannon", snr_gap_db=3.0, max_spectral_efficiency_bps_hz=4.0)
     r = rate_per_prb_bps(np.array([0.0, 60.0]), radio)
     assert r[0] == pytest.approx(180e3 * np.log2(1 + 10 ** (-0.3)), rel=1e-12)
     assert r[1] == pytest.approx(180e3 * 4.0)
@@ -226,7 +271,8 @@ def test_cell_loads_sum_to_total_prbs(seed, n_users):
     inst = _random_instance(seed, n_cells=8, n_users=n_users)
     state = evaluate_users(inst)
     loads = state.cell_load_prb(inst.n_cells)
-    assert loads.sum() == pytest.approx(state.prb.sum(), rel=1e-12)
+    served = np.isfinite(state.prb)  # users in outage (below CQI 1) use no PRBs
+    assert loads.sum() == pytest.approx(state.prb[served].sum(), rel=1e-12)
     assert np.all(loads >= 0)
     np.testing.assert_allclose(cell_prb_load(state.serving, state.prb, 8), loads)
 

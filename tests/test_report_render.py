@@ -103,11 +103,14 @@ def test_reproduction_reports_render(paper, tmp_path, monkeypatch):
     from lbopt.experiments import breathing_paper, vgala_paper
     from lbopt.experiments.reproduce import plan, reproduce
 
-    monkeypatch.setattr(vgala_paper, "_drop", lambda seed: vgala_layout(grid_m=100.0, seed=seed))
+    monkeypatch.setattr(
+        vgala_paper, "_drop", lambda seed, rate: vgala_layout(grid_m=100.0, seed=seed, arrival_rate_total=rate)
+    )
     small = {"n_antennas": 12, "isd_m": 800.0, "users_peak": 600}
     monkeypatch.setattr(breathing_paper, "AREAS", {"A": small, "B": small, "C": small})
     cases = plan(paper, 1, 3)
-    assert len(cases) == (6 if paper == "vgala" else 5)  # vgala: a drop per experiment (--seeds 1), the maps
+    # vgala: a drop per experiment and per offered load (--seeds 1), the maps
+    assert len(cases) == (9 if paper == "vgala" else 5)
     if paper == "vgala":  # one case of each experiment is enough to render
         cases = list({c["experiment"]: c for c in reversed(cases)}.values())
     result = reproduce(paper, cases, 1, 3, workers=1)

@@ -316,3 +316,18 @@ def test_a_method_leaving_users_unserved_gets_no_gap(tiny_path):
     assert table.loc["none", "outage_users"] == 1
     assert pd.isna(table.loc["none", "gap_max_load"])
     assert table.loc["max-rsrp", "gap_max_load"] >= 0
+
+
+def test_a_highs_presolve_solve_error_is_retried_and_the_optimum_agrees_with_scip():
+    """zou16 with 100 users, seed 120: HiGHS ≥ 1.13's presolve ends the second-stage MILP with 'Solve error'
+    (ERGO-Code/HiGHS#3216); the retry without presolve gives the optimum, which SCIP confirms on the same problem."""
+    from lbopt.optimum.candidates import candidate_pairs
+    from lbopt.optimum.ua import build_problem
+
+    inst = zou16(100, seed=120)
+    res = solve(inst, "ua-opt")
+    assert res.status.value == "optimal"
+    pytest.importorskip("pyscipopt")
+    unit_of_cell, capacity = home_units(inst, evaluation_level(inst))
+    problem, _ = build_problem(candidate_pairs(inst, "a3", ()), len(inst.users), unit_of_cell, capacity)
+    assert res.objective == pytest.approx(solve_pyomo(problem, "max-load"), rel=1e-6)

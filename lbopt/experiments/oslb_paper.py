@@ -57,7 +57,9 @@ PERIODS = 10
 #: the share of edge users' PRBs that may move: the paper assumes a feasible plan (β ≈ 1)
 BETA = 1.0
 #: ua-opt per drop: the bound to 1 % (0.2-6 s a drop), no second stage (only the bound is used)
-OPTIMUM = {"mip_gap": 0.01, "time_limit": 20.0, "second_stage": "none"}
+#: ua-opt to a 1 % gap; the time limit is a safety net only: a drop it cuts short depends on the machine's speed
+#: (``ua_opt_time_limited`` in the cases table says where it did)
+OPTIMUM = {"mip_gap": 0.01, "time_limit": 600.0, "second_stage": "none"}
 PICO_PRB = 50  # the paper's equal bandwidth in every cell
 KR_UNITS = (1, 4, 2)
 KR_CAPACITY = 100
@@ -110,7 +112,11 @@ def _against_the_optimum(inst, results: dict) -> dict[str, Any]:
 
     best = solve(inst, "ua-opt", evaluation_level="group", others=results, **OPTIMUM)
     table = loads_table(inst, results, {"ua-opt": best})["comparison"].set_index("method")
-    row: dict[str, Any] = {"max_load_bound": best.evaluation["max_load_bound"], "max_load_ua_opt": best.objective}
+    row: dict[str, Any] = {
+        "max_load_bound": best.evaluation["max_load_bound"],
+        "max_load_ua_opt": best.objective,
+        "ua_opt_time_limited": best.solver.termination == "time-limit",
+    }
     for method in results:
         row[f"max_load_{method}"] = float(table.loc[method, "max_load_after"])
         gap = table.loc[method, "gap_max_load"]
@@ -282,4 +288,7 @@ def headline(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         claims_false=verdicts.count(False),
         claims_inconclusive=verdicts.count("inconclusive"),
     )
+    cases = tables["cases"]
+    if "ua_opt_time_limited" in cases:  # drops whose bound depends on the machine's speed (none is the aim)
+        out["ua_opt_time_limited_drops"] = int(cases["ua_opt_time_limited"].astype(bool).sum())
     return out

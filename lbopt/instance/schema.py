@@ -94,6 +94,10 @@ class RadioConfig(StrictModel):
     noise_figure_db: float = Field(default=9.0, ge=0)
     rx_gain_dbi: float = 0.0
     prb_bandwidth_hz: float = Field(default=180e3, gt=0)
+    #: SINR → rate of a PRB (:mod:`lbopt.radio.link`): a CQI table (users below CQI 1 are in outage) or Shannon
+    link: Literal["cqi-lte", "cqi-nr", "shannon"] = "cqi-lte"
+    #: share of resource elements spent on control and reference signals (CQI links; TS 38.306 §4.1.2: 0.14)
+    link_overhead: float = Field(default=0.14, ge=0, lt=1)
     snr_gap_db: float = Field(default=0.0, ge=0)
     max_spectral_efficiency_bps_hz: float | None = Field(default=None, gt=0)
     shadowing_std_db: float = Field(default=0.0, ge=0)

@@ -51,7 +51,7 @@ from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
 from lbopt.radio.handover import a3_target, link_requirements, pair_cio_matrix
-from lbopt.radio.model import serving_or_strongest, user_cell_matrices
+from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
 
 Plan = Literal["global", "distributed", "chain"]
 TOL = 1e-9
@@ -87,9 +87,10 @@ def cell_groups(instance: Instance) -> Groups:
 
 
 def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.ndarray]:
-    """Groups, the current association (strongest cell for unattached users), RSRP and PRBs per (user, cell)."""
+    """Groups, the current association (strongest cell for unattached users), RSRP and PRBs per (user, cell) as the
+    cells count them (:func:`lbopt.radio.model.served_prb`: none where a cell cannot serve the user)."""
     m = user_cell_matrices(instance)
-    return cell_groups(instance), serving_or_strongest(instance, m["rsrp_dbm"]), m["rsrp_dbm"], m["prb"]
+    return cell_groups(instance), serving_or_strongest(instance, m["rsrp_dbm"]), m["rsrp_dbm"], served_prb(m["prb"])
 
 
 def group_pairs(instance: Instance, groups: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

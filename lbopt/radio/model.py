@@ -9,9 +9,11 @@ Notation (Zou et al. eqs. 1–4; Jia et al. §2; Han & Ansari eq. 1–2):
   (``radio.interference_load``), bands per tier (``separate-tiers``: macro and small cells on different carriers,
   as in the OSLB and vGALA papers) or one band (``shared``), and thermal noise
   ``N_j = −174 dBm/Hz + 10 log10(n_prb_j · W_prb) + NF``;
-* rate per PRB ``r_uj = W_prb · log2(1 + SINR_uj / Γ)`` with SNR gap ``Γ``, optionally capped at a maximum
-  spectral efficiency;
-* PRBs a user needs ``B_uj = R̂_u / r_uj`` (ceiled to whole PRBs unless ``radio.prb_rounding = none``);
+* rate per PRB ``r_uj`` by the link model (:mod:`lbopt.radio.link`): the spectral efficiency of the CQI the
+  SINR reaches (3GPP tables, less an overhead; 0 below CQI 1), or Shannon ``W_prb · log2(1 + SINR_uj / Γ)`` with
+  SNR gap ``Γ``, optionally capped at a maximum spectral efficiency;
+* PRBs a user needs ``B_uj = R̂_u / r_uj`` (ceiled to whole PRBs unless ``radio.prb_rounding = none``); infinite
+  where ``r_uj = 0``: the cell cannot serve the user (outage), and such a user adds no PRBs to any load;
 * cell load ``ρ_j = Σ_{u served by j} B_uj / n_prb_j`` (may exceed 1: the "virtual" load of an overloaded cell).
 
 Everything is vectorised over users × cells and processed in chunks of users, so memory stays bounded for
@@ -32,6 +34,7 @@ from lbopt.instance.errors import InstanceError
 from lbopt.instance.model import Instance
 from lbopt.instance.schema import RadioConfig
 from lbopt.radio.geometry import distances_m
+from lbopt.radio.link import CQI_TABLES, spectral_efficiency
 from lbopt.radio.pathloss import pathloss_db
 from lbopt.radio.shadowing import id_keys, shadowing_db
 
@@ -205,7 +208,12 @@ def serving_sinr_db(
 
 
 def rate_per_prb_bps(sinr: np.ndarray, radio: RadioConfig) -> np.ndarray:
-    """Shannon rate of one PRB, ``W_prb · log2(1 + SINR/Γ)``, capped at the maximum spectral efficiency."""
+    """Rate of one PRB by the instance's link model (:mod:`lbopt.radio.link`): ``W_prb · SE(CQI) · (1 − overhead)``
+    with a CQI table (0 below CQI 1: outage), or Shannon ``W_prb · log2(1 + SINR/Γ)`` capped at the maximum spectral
+    efficiency."""
+    if radio.link != "shannon":
+        se = spectral_efficiency(sinr, CQI_TABLES[radio.link])
+        return radio.prb_bandwidth_hz * (1.0 - radio.link_overhead) * se
     se = np.log2(1.0 + db_to_linear(np.asarray(sinr) - radio.snr_gap_db))
     if radio.max_spectral_efficiency_bps_hz is not None:
         se = np.minimum(se, radio.max_spectral_efficiency_bps_hz)
@@ -222,9 +230,19 @@ def prbs_needed(demand_bps: np.ndarray, rate_bps: np.ndarray, radio: RadioConfig
     return prb
 
 
+def served_prb(prb: np.ndarray) -> np.ndarray:
+    """PRBs as the cells' counters see them: a user a cell cannot serve (outage, no finite need) uses none there.
+
+    The methods plan on these (an operator's PRB counters show no load for an unserved user); the evaluator counts
+    such users as ``outage_users`` for every method alike.
+    """
+    return np.where(np.isfinite(prb), prb, 0.0)
+
+
 def cell_prb_load(serving: np.ndarray, prb: np.ndarray, n_cells: int) -> np.ndarray:
-    """PRBs used per cell (Σ of the PRBs of the users each cell serves); unserved users (−1) are skipped."""
-    ok = serving >= 0
+    """PRBs used per cell (Σ of the PRBs of the users each cell serves); unattached users (−1) and users in outage
+    (no finite PRB need: the cell cannot serve them) are skipped."""
+    ok = (serving >= 0) & np.isfinite(prb)
     return np.bincount(serving[ok], weights=prb[ok], minlength=n_cells).astype(float)
 
 
@@ -258,17 +276,19 @@ class UserRadio:
         )
 
 
+def user_demand_bps(instance: Instance) -> np.ndarray:
+    """Each user's constant bit rate: ``users.demand_bps``, else ``radio.default_demand_bps``."""
+    users = instance.users
+    if "demand_bps" in users:
+        return users["demand_bps"].to_numpy(float)
+    return np.full(len(users), instance.radio.default_demand_bps)
+
+
 def _user_arrays(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     users = instance.users
     if users is None or len(users) == 0:
         raise InstanceError(str(instance.path or instance.name), "users", "the method needs a users table")
-    xy = users[["x_m", "y_m"]].to_numpy(float)
-    demand = (
-        users["demand_bps"].to_numpy(float)
-        if "demand_bps" in users
-        else np.full(len(users), instance.radio.default_demand_bps)
-    )
-    return xy, id_keys(users["id"]), demand
+    return users[["x_m", "y_m"]].to_numpy(float), id_keys(users["id"]), user_demand_bps(instance)
 
 
 def current_serving(instance: Instance) -> np.ndarray | None:
@@ -434,6 +454,7 @@ __all__ = [
     "rate_per_prb_bps",
     "received_power_dbm",
     "rsrp_dbm",
+    "served_prb",
     "sinr_db",
     "user_cell_matrices",
     "user_cell_pairs",

@@ -123,7 +123,7 @@ def hetnet_with_busy(
         cells=cells,
         links=links,
         users=users,
-        radio=grid.radio,
+        radio=grid.radio.model_copy(update={"link": "shannon"}),  # the paper's rate model
         seed=seed,
         description=(
             f"OSLB HetNet (Jia et al. 2014 §6): {n_macro} macro cells, ISD {isd_m:g} m"

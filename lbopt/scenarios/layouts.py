@@ -93,7 +93,7 @@ def vgala_layout(
         name=name or f"vgala{n_macro}+{n_small}",
         cells=cells,
         locations=locations,
-        radio=RadioConfig(),
+        radio=RadioConfig(link="shannon"),  # the paper's eq. (1)
         methods=MethodsConfig(vgala=VgalaParams(kappa=4.0, epsilon=1e-3, theta=0.8)),
         seed=seed,
         description=(
@@ -170,6 +170,7 @@ def zou16(
         ]
     )
     radio = RadioConfig(
+        link="shannon",  # the paper's eq. (2)
         tiers={"macro": TierRadio(pathloss="zou", tx_power_dbm=46.0, antenna_gain_dbi=14.0, n_prb=50)},
         rx_gain_dbi=5.0,
         interference="shared",

@@ -19,7 +19,7 @@ import pandas as pd
 from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
-from lbopt.radio.model import serving_or_strongest, user_cell_matrices
+from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
 from lbopt.result import Result
 from lbopt.stability.handover import HandoverRun, HandoverSetting, simulate_handover
 from lbopt.stability.spectrum import cell_adjacency
@@ -43,9 +43,10 @@ def handover_setting(instance: Instance, algorithm: str, **overrides) -> Handove
 
 
 def handover_inputs(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(rsrp_dbm, user_load, serving, adjacency)`` of the instance for :func:`simulate_handover`."""
+    """``(rsrp_dbm, user_load, serving, adjacency)`` of the instance for :func:`simulate_handover`; a user a cell
+    cannot serve adds no load there (:func:`lbopt.radio.model.served_prb`)."""
     m = user_cell_matrices(instance)
-    user_load = m["prb"] / instance.prb_capacity()[None, :]
+    user_load = served_prb(m["prb"]) / instance.prb_capacity()[None, :]
     adjacency, _ = cell_adjacency(instance)
     return m["rsrp_dbm"], user_load, serving_or_strongest(instance, m["rsrp_dbm"]), adjacency.toarray()
 
