@@ -133,3 +133,16 @@ def test_seeds_bound_every_part_of_a_study(paper, part, seeds):
     cases = pd.DataFrame(plan(paper, seeds, 2014))
     counts = cases.groupby([c for c in part if c in cases], dropna=False).size()
     assert counts.max() <= seeds
+
+
+def test_study_options_belong_to_their_study():
+    """--arrival-rate is vgala's, --user-drop zou's: each changes its own study's cases and is refused elsewhere."""
+    from lbopt.errors import InvalidParameter
+    from lbopt.experiments.reproduce import plan
+
+    with pytest.raises(InvalidParameter, match="--arrival-rate"):
+        plan("zou", 1, 1, arrival_rate=300.0)
+    assert {c["user_drop"] for c in plan("zou", 1, 1, user_drop="hotspots")} == {"hotspots"}
+    vgala = plan("vgala", 1, 1, arrival_rate=300.0)
+    assert {c["arrival_rate"] for c in vgala if c["experiment"] != "load"} == {300.0}
+    assert sorted(c["arrival_rate"] for c in vgala if c["experiment"] == "load") == [200.0, 300.0, 400.0]

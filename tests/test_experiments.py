@@ -137,6 +137,7 @@ def test_zou_study_small(tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads((out / "result.json").read_text())
     assert data["method"] == "reproduce-zou"
+    assert data["parameters"] == {"seeds": 1, "study_seed": 2014, "user_drop": "uniform"}  # the defaults it used
     assert data["metrics"]["bound_held_every_step"]
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 6 * 3 * 3
@@ -155,6 +156,7 @@ def test_zou_study_small(tmp_path):
     assert data["claims"][0]["numbers"]["rows_inconclusive"] == 18
     assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
     html = (out / "report.html").read_text()
+    assert "This run: seeds 1, study seed 2014, user drop uniform." in html
     assert "Tables I–III" in html
     assert "with paired tests" in html
 
