@@ -55,7 +55,9 @@ def plan(paper: str, seeds: int, study_seed: int, **options: Any) -> list[dict[s
     given = {k: v for k, v in options.items() if v is not None}
     unknown = [k for k in given if k not in study.OPTIONS]
     if unknown:
-        raise InvalidParameter(f"reproduce {paper} does not take {', '.join('--' + k.replace('_', '-') for k in unknown)}")
+        raise InvalidParameter(
+            f"reproduce {paper} does not take {', '.join('--' + k.replace('_', '-') for k in unknown)}"
+        )
     if seeds < 1:
         raise InvalidParameter(f"--seeds must be >= 1, got {seeds}")
     return study.cases(seeds, study_seed, **given)
