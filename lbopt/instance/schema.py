@@ -27,6 +27,9 @@ PATHLOSS_PRESETS: dict[str, tuple[float, float, float]] = {
     "3gpp-pico": (140.7, 36.7, 10.0),
     "zou": (128.1, 37.6, 35.0),
 }
+#: 3GPP TR 38.901 Table 7.4.1-1 scenarios (:func:`lbopt.radio.pathloss.pathloss_38901`) and their default
+#: base-station antenna heights (m); line of sight drawn per (user, cell) with Table 7.4.2-1's probability
+PATHLOSS_38901: dict[str, float] = {"38901-uma": 25.0, "38901-umi": 10.0, "38901-rma": 35.0}
 
 
 class StrictModel(BaseModel):
@@ -48,23 +51,36 @@ class TierRadio(StrictModel):
     tx_power_dbm: float = 46.0
     antenna_gain_dbi: float = 0.0
     n_prb: int = Field(default=50, ge=1)
+    #: base-station antenna height (m) of the TR 38.901 models; by default the scenario's (UMa 25, UMi 10, RMa 35)
+    height_m: float | None = Field(default=None, gt=0)
 
     @field_validator("pathloss")
     @classmethod
     def _known_preset(cls, value: str | PathLoss) -> str | PathLoss:
-        if isinstance(value, str) and value not in PATHLOSS_PRESETS:
+        known = {**PATHLOSS_PRESETS, **PATHLOSS_38901}
+        if isinstance(value, str) and value not in known:
             from lbopt.instance.errors import did_you_mean
 
             raise ValueError(
-                f"unknown path-loss preset '{value}'{did_you_mean(value, PATHLOSS_PRESETS)}; "
-                f"expected one of {sorted(PATHLOSS_PRESETS)} or a mapping {{a_db, b_db, min_distance_m}}"
+                f"unknown path-loss preset '{value}'{did_you_mean(value, known)}; "
+                f"expected one of {sorted(known)} or a mapping {{a_db, b_db, min_distance_m}}"
             )
         return value
 
+    @property
+    def model_38901(self) -> str | None:
+        """The TR 38.901 scenario of this tier, or None for a log-distance path loss."""
+        return self.pathloss if isinstance(self.pathloss, str) and self.pathloss in PATHLOSS_38901 else None
+
+    def bs_height_m(self) -> float:
+        """Base-station height for the TR 38.901 models (the scenario's default unless ``height_m`` is given)."""
+        return self.height_m if self.height_m is not None else PATHLOSS_38901.get(self.pathloss, 25.0)
+
     def pathloss_model(self) -> PathLoss:
+        """The log-distance parameters (a placeholder for TR 38.901 tiers, whose path loss is computed apart)."""
         if isinstance(self.pathloss, PathLoss):
             return self.pathloss
-        a, b, dmin = PATHLOSS_PRESETS[self.pathloss]
+        a, b, dmin = PATHLOSS_PRESETS.get(self.pathloss, (0.0, 1.0, 1.0))
         return PathLoss(a_db=a, b_db=b, min_distance_m=dmin)
 
 
@@ -101,6 +117,11 @@ class RadioConfig(StrictModel):
     snr_gap_db: float = Field(default=0.0, ge=0)
     max_spectral_efficiency_bps_hz: float | None = Field(default=None, gt=0)
     shadowing_std_db: float = Field(default=0.0, ge=0)
+    #: Gudmundson's decorrelation distance (m): shadowing correlated in space per cell, exp(−Δ/d); None: i.i.d. pairs
+    shadowing_decorrelation_m: float | None = Field(default=None, gt=0)
+    #: carrier frequency (GHz) and user antenna height (m) of the TR 38.901 path-loss models
+    carrier_ghz: float = Field(default=2.0, gt=0, le=100)
+    ue_height_m: float = Field(default=1.5, gt=1.0, le=22.5)
     sector_beamwidth_deg: float = Field(default=65.0, gt=0, le=360)
     sector_front_to_back_db: float = Field(default=20.0, ge=0)
     interference: Literal["separate-tiers", "shared"] = "separate-tiers"

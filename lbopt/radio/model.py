@@ -35,8 +35,8 @@ from lbopt.instance.model import Instance
 from lbopt.instance.schema import RadioConfig
 from lbopt.radio.geometry import distances_m
 from lbopt.radio.link import CQI_TABLES, spectral_efficiency
-from lbopt.radio.pathloss import pathloss_db
-from lbopt.radio.shadowing import id_keys, shadowing_db
+from lbopt.radio.pathloss import los_probability, pathloss_38901, pathloss_db
+from lbopt.radio.shadowing import LOS_SALT, correlated_shadowing_db, id_keys, pair_uniform, shadowing_db
 
 #: elements (users × cells) per chunk; ~8 float64 arrays of this size are alive at once (≈ 256 MB)
 CHUNK_ELEMENTS = 4_000_000
@@ -71,6 +71,8 @@ class RadioCells:
     pl_min_distance_m: np.ndarray
     band: np.ndarray
     noise_dbm: np.ndarray
+    pl_38901: np.ndarray  # per cell: its TR 38.901 scenario, or "" for the log-distance parameters above
+    height_m: np.ndarray  # base-station height (m) of the TR 38.901 models
 
     @property
     def n(self) -> int:
@@ -112,6 +114,8 @@ class RadioCells:
             pl_min_distance_m=np.array([models[t].min_distance_m for t in tier]),
             band=band,
             noise_dbm=noise,
+            pl_38901=np.array([radio.tiers[t].model_38901 or "" for t in tier], dtype=object),
+            height_m=np.array([radio.tiers[t].bs_height_m() for t in tier]),
         )
 
 
@@ -138,9 +142,29 @@ def received_power_dbm(
         sel = cand
         cell_keys = cells.keys[cand]
     pl = pathloss_db(d, cells.pl_a_db[sel], cells.pl_b_db[sel], cells.pl_min_distance_m[sel])
-    shadow = shadowing_db(user_keys, cell_keys, seed, radio.shadowing_std_db)
+    if np.any(cells.pl_38901 != ""):
+        _pathloss_38901_into(pl, d, cells, sel, user_keys, cell_keys, radio, seed)
+    if radio.shadowing_decorrelation_m is not None and radio.shadowing_std_db > 0:
+        shadow = correlated_shadowing_db(
+            users_xy, cells.keys, sel, seed, radio.shadowing_std_db, radio.shadowing_decorrelation_m
+        )
+    else:
+        shadow = shadowing_db(user_keys, cell_keys, seed, radio.shadowing_std_db)
     gain = cells.antenna_gain_dbi[sel] + sector_pattern_db(cells, users_xy, sel, radio)
     return cells.tx_power_dbm[sel] + gain + radio.rx_gain_dbi - pl - shadow
+
+
+def _pathloss_38901_into(pl, d, cells: RadioCells, sel, user_keys, cell_keys, radio: RadioConfig, seed: int) -> None:
+    """Overwrite the entries of ``pl`` whose cell uses a TR 38.901 scenario: line of sight drawn per pair with the
+    scenario's probability (a pure function of seed, user and cell), then that scenario's LOS or NLOS path loss.
+    ``d`` is the horizontal distance (the models add the antenna heights)."""
+    model = np.broadcast_to(cells.pl_38901[sel], pl.shape)
+    height = np.broadcast_to(cells.height_m[sel], pl.shape)
+    uniform = pair_uniform(user_keys, cell_keys, seed ^ LOS_SALT)
+    for name in np.unique(model[model != ""]):
+        at = model == name
+        los = uniform[at] < los_probability(name, d[at])
+        pl[at] = pathloss_38901(name, d[at], height[at], radio.ue_height_m, radio.carrier_ghz, los)
 
 
 def sector_pattern_db(

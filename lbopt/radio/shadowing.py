@@ -1,4 +1,5 @@
-"""Seeded log-normal shadowing, a pure function of (seed, user, cell).
+"""Seeded log-normal shadowing, a pure function of (seed, user, cell) — or, correlated in space, of (seed, cell,
+position) — and the per-pair uniforms of the line-of-sight draws.
 
 Each (user, cell) pair gets an independent N(0, σ²) value in dB from a counter-based generator: the 64-bit
 keys of the user and the cell and the seed are mixed with SplitMix64, turned into a uniform in (0, 1) and then
@@ -42,6 +43,17 @@ def id_keys(ids: pd.Series | np.ndarray) -> np.ndarray:
     return pd.util.hash_array(np.asarray(ids, dtype=object), categorize=False)
 
 
+def _pair_bits(user_keys: np.ndarray, cell_keys: np.ndarray, seed: int) -> np.ndarray:
+    """64 random bits per (user, cell) pair, a pure function of (seed, user key, cell key)."""
+    with np.errstate(over="ignore"):
+        seed_key = _splitmix64(np.uint64(seed) * _GOLDEN)
+        u = _splitmix64(np.asarray(user_keys, np.uint64) ^ seed_key)
+        cell_keys = np.asarray(cell_keys, np.uint64)
+        return _splitmix64(
+            u[:, None] * np.uint64(0xD6E8FEB86659FD93) ^ (cell_keys[None, :] if cell_keys.ndim == 1 else cell_keys)
+        )
+
+
 def shadowing_db(user_keys: np.ndarray, cell_keys: np.ndarray, seed: int, std_db: float) -> np.ndarray:
     """Shadowing (users × cells) in dB; zeros when ``std_db`` is 0.
 
@@ -50,14 +62,53 @@ def shadowing_db(user_keys: np.ndarray, cell_keys: np.ndarray, seed: int, std_db
     if std_db == 0:
         shape = (len(user_keys), len(cell_keys)) if np.ndim(cell_keys) == 1 else np.shape(cell_keys)
         return np.zeros(shape)
-    with np.errstate(over="ignore"):
-        seed_key = _splitmix64(np.uint64(seed) * _GOLDEN)
-        u = _splitmix64(np.asarray(user_keys, np.uint64) ^ seed_key)
-        cell_keys = np.asarray(cell_keys, np.uint64)
-        mixed = _splitmix64(
-            u[:, None] * np.uint64(0xD6E8FEB86659FD93) ^ (cell_keys[None, :] if cell_keys.ndim == 1 else cell_keys)
-        )
+    mixed = _pair_bits(user_keys, cell_keys, seed)
     return _normal_table(float(std_db))[(mixed >> np.uint64(64 - _TABLE_BITS)).astype(np.intp)]
+
+
+#: salt of the line-of-sight draws, so that they are independent of the shadowing of the same pairs
+LOS_SALT = 0x4C4F53
+
+
+def pair_uniform(user_keys: np.ndarray, cell_keys: np.ndarray, seed: int) -> np.ndarray:
+    """A uniform in [0, 1) per (user, cell) pair (53 bits), a pure function of (seed, user key, cell key)."""
+    return (_pair_bits(user_keys, cell_keys, seed) >> np.uint64(11)).astype(float) / float(1 << 53)
+
+
+#: random Fourier features per cell of the correlated shadowing field
+FIELD_FEATURES = 64
+
+
+def _cell_uniforms(cell_keys: np.ndarray, seed: int, salt: int) -> np.ndarray:
+    """cells × FIELD_FEATURES uniforms in (0, 1), a pure function of (seed, cell key, feature, salt)."""
+    feature = np.arange(FIELD_FEATURES, dtype=np.uint64) * np.uint64(0x9E3779B1) + np.uint64(salt)
+    bits = _pair_bits(np.asarray(cell_keys, np.uint64), feature, seed)
+    return ((bits >> np.uint64(11)).astype(float) + 0.5) / float(1 << 53)
+
+
+def correlated_shadowing_db(
+    users_xy: np.ndarray, cell_keys: np.ndarray, sel, seed: int, std_db: float, decorrelation_m: float
+) -> np.ndarray:
+    """Spatially correlated shadowing (users × selected cells) in dB: per cell an independent field over the plane
+    with Gudmundson's exponential autocorrelation ``exp(−Δ/d_corr)`` (M. Gudmundson, Electronics Letters 27(23),
+    1991), a pure function of (seed, cell, position).
+
+    Each field is a sum of ``FIELD_FEATURES`` random Fourier features, ``σ √(2/M) Σ_m cos(ω_m · x + φ_m)``, with
+    phases uniform and frequencies drawn from the exponential covariance's 2-D spectral density (radial CDF
+    ``1 − (1 + d²k²)^(−1/2)``), so that ``E[g(x) g(x + Δ)] = σ² exp(−|Δ|/d)`` (Bochner); with 64 features a field
+    is close to Gaussian. ``sel`` picks the cells: a slice (every cell) or a users × k array of cell indices.
+    """
+    keys = np.asarray(cell_keys, np.uint64)
+    radius = np.sqrt((1.0 - _cell_uniforms(keys, seed, 1)) ** -2 - 1.0) / decorrelation_m
+    angle = 2.0 * np.pi * _cell_uniforms(keys, seed, 2)
+    phase = 2.0 * np.pi * _cell_uniforms(keys, seed, 3)
+    wx, wy = radius * np.cos(angle), radius * np.sin(angle)
+    x, y = users_xy[:, 0:1], users_xy[:, 1:2]
+    total = None
+    for m in range(FIELD_FEATURES):
+        term = np.cos(x * wx[sel, m] + y * wy[sel, m] + phase[sel, m])
+        total = term if total is None else total + term
+    return std_db * np.sqrt(2.0 / FIELD_FEATURES) * total
 
 
 _TABLE_BITS = 20
