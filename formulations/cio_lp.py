@@ -17,6 +17,12 @@ requirement (``Σ w_r s_r`` with per-requirement weights when given), then the l
 ``Σ w_r s_r ≤ V*``; the requirements with ``s_r > 0`` are
 the users that deviate from the plan. Both are LPs (|·| by the usual split ``o − o⁰ = p − q``, ``p, q ≥ 0``),
 solved with highspy's matrix API.
+
+Every requirement involves one offset, so the problem separates by link: with offsets restricted to a finite set
+of values (3GPP's q-OffsetRange, TS 36.331), :func:`solve_cio_steps` solves the same lexicographic problem exactly
+by enumerating each link's allowed values (31 at most) — no MILP needed. A "link" may be an unordered pair with
+``O_ba = −O_ab`` (``side`` ±1) or a directed relation (serving cell → neighbour, ``side`` +1 only): the formulation
+is the same.
 """
 
 from __future__ import annotations
@@ -135,6 +141,53 @@ def solve_cio_lp(problem: CioProblem) -> CioSolution:
     violation[violation < VIOLATION_TOL] = 0.0
     cur = np.zeros(n) if problem.current_db is None else np.asarray(problem.current_db, float)
     facts = SolverFacts(name="highs", time_s=time.perf_counter() - t0, gap=0.0, extra={"lp_solves": solves})
+    return CioSolution(
+        status=Status.OPTIMAL if exact else Status.FEASIBLE,
+        offsets_db=offsets,
+        violation_db=violation,
+        objective=float(np.abs(offsets - cur).sum()),
+        exact=exact,
+        facts=facts,
+    )
+
+
+def solve_cio_steps(problem: CioProblem, steps: np.ndarray) -> CioSolution:
+    """The exact optimum of the module docstring's lexicographic problem with every offset in ``steps`` (dB):
+    per link the allowed value (within its bounds) with the least weighted violation, then the least change from
+    the current offset, then the least magnitude. ``status`` is ``optimal`` when every requirement is met.
+
+    Examples
+    --------
+    >>> p = CioProblem(1, np.array([0, 0]), np.array([1, -1]), np.array([2.6, 4.0]), np.array([True, False]),
+    ...                np.array([-6.0]), np.array([6.0]), margin_db=0.1)
+    >>> solve_cio_steps(p, np.array([-4.0, -2.0, 0.0, 2.0, 3.0, 4.0])).offsets_db.tolist()
+    [3.0]
+    """
+    t0 = time.perf_counter()
+    steps = np.sort(np.asarray(steps, float))
+    n, r = problem.n_links, len(problem.link)
+    lo, hi = problem.bound_row()
+    value = problem.side[:, None] * steps[None, :]  # requirements × steps: σ_r v
+    viol = np.maximum(lo[:, None] - value, 0.0) + np.maximum(value - hi[:, None], 0.0)
+    weight = np.ones(r) if problem.weight is None else np.asarray(problem.weight, float)
+    per_link = sp.csr_matrix((weight, (problem.link, np.arange(r))), shape=(n, r)) @ viol  # links × steps
+    allowed = (steps[None, :] >= problem.lower_db[:, None] - 1e-12) & (
+        steps[None, :] <= problem.upper_db[:, None] + 1e-12
+    )
+    if not allowed.any(axis=1).all():
+        raise ValueError("every link needs an allowed step within its bounds")
+    per_link = np.where(allowed, per_link, np.inf)
+    least = per_link.min(axis=1, keepdims=True)
+    cur = np.zeros(n) if problem.current_db is None else np.asarray(problem.current_db, float)
+    change = np.abs(steps[None, :] - cur[:, None])
+    # lexicographic: violation (within 1e-9), then change, then magnitude
+    key = np.where(per_link <= least + 1e-9 * np.maximum(1.0, least), change + 1e-7 * np.abs(steps)[None, :], np.inf)
+    offsets = steps[np.argmin(key, axis=1)]
+    chosen = problem.side * offsets[problem.link]
+    violation = np.maximum(np.maximum(lo - chosen, 0.0), np.maximum(chosen - hi, 0.0))
+    violation[violation < VIOLATION_TOL] = 0.0
+    exact = not violation.any()
+    facts = SolverFacts(name="enumeration", time_s=time.perf_counter() - t0, gap=0.0, extra={"steps": len(steps)})
     return CioSolution(
         status=Status.OPTIMAL if exact else Status.FEASIBLE,
         offsets_db=offsets,

@@ -137,16 +137,31 @@ class RadioConfig(StrictModel):
 
 
 class HandoverConfig(StrictModel):
-    """A3 event settings: ``M_j + O_ij > M_i + hysteresis_db`` with ``cio_min_db <= O_ij <= cio_max_db``."""
+    """A3 event settings: ``M_j + O_ij > M_i + hysteresis_db`` with ``cio_min_db <= O_ij <= cio_max_db``.
+
+    ``offset_steps: 3gpp`` restricts planned offsets to q-OffsetRange (TS 36.331: −24 … 24 dB, 1 dB steps within
+    ±6, 2 dB beyond) and asks for a hysteresis in 0.5 dB steps (0 … 15 dB); ``relations: directed`` plans one
+    offset per (serving cell, neighbour) relation, as 3GPP configures them, instead of one antisymmetric offset
+    per pair (``O_ba = −O_ab``).
+    """
 
     hysteresis_db: float = Field(default=2.0, ge=0)
     cio_min_db: float = -6.0
     cio_max_db: float = 6.0
+    offset_steps: Literal["continuous", "3gpp"] = "continuous"
+    relations: Literal["pair", "directed"] = "pair"
 
     @model_validator(mode="after")
     def _ordered(self) -> HandoverConfig:
         if not self.cio_min_db <= 0.0 <= self.cio_max_db:
             raise ValueError("expected cio_min_db <= 0 <= cio_max_db")
+        if self.offset_steps == "3gpp":
+            if self.cio_min_db < -24.0 or self.cio_max_db > 24.0:
+                raise ValueError("3GPP offsets (q-OffsetRange) lie within -24 ... 24 dB; narrow cio_min_db/cio_max_db")
+            if self.hysteresis_db > 15.0 or abs(self.hysteresis_db * 2 - round(self.hysteresis_db * 2)) > 1e-9:
+                raise ValueError(
+                    f"a 3GPP hysteresis is 0 ... 15 dB in 0.5 dB steps (TS 36.331), got {self.hysteresis_db}"
+                )
         return self
 
 

@@ -7,8 +7,8 @@ optimum is at least ``ua-opt``'s (its associations are among ``ua-opt``'s candid
 handing users over one by one would add to what offsets can do. The MILP grows with users × candidates², so this is
 for instances of a few hundred users.
 
-Outputs: ``users.csv`` as ``ua-opt``'s, ``cio.csv`` (``source_cell, target_cell, cio_db``: ``O_ab`` for every
-neighbour pair, ready to configure; ``O_ba = −O_ab``).
+Outputs: ``users.csv`` as ``ua-opt``'s, ``cio.csv`` (``source_cell, target_cell, cio_db``: the offset of every
+directed neighbour relation, ready to configure; the pair's two relations carry ``O_ab`` and ``O_ba = −O_ab``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from lbopt.graph import neighbour_pairs
 from lbopt.instance.model import Instance
 from lbopt.methods.baselines import cell_table
 from lbopt.optimum.ua import optimum_result
+from lbopt.radio.handover import pair_relations, relation_table
 from lbopt.radio.model import RadioCells, current_serving, user_cell_pairs
 from lbopt.result import Result
 
@@ -104,13 +105,7 @@ def run_cio_opt(
         need = users[f"prb_{when}"].to_numpy(float)
         prb[when] = np.bincount(cells, np.where(np.isfinite(need), need, 0.0), n)
         counts[when] = np.bincount(cells, minlength=n)
-    cio = pd.DataFrame(
-        {
-            "source_cell": pd.Series(cell_ids[data["a"]], dtype=object),
-            "target_cell": pd.Series(cell_ids[data["b"]], dtype=object),
-            "cio_db": sol.offsets,
-        }
-    )
+    cio = relation_table(cell_ids, *pair_relations(data["a"], data["b"], sol.offsets))
     metrics = {
         "level": level,
         "objective": "max-load",

@@ -26,7 +26,7 @@ from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
 from lbopt.oslb.procedure import group_pairs, user_state
-from lbopt.radio.handover import a3_target
+from lbopt.radio.handover import a3_target, pair_relations, relation_table
 from lbopt.result import Result
 from lbopt.stability.transfers import handover_stability
 
@@ -124,7 +124,7 @@ def run_mlb(
             ),
             "users": users,
             "trace": pd.DataFrame(trace),
-            "cio": pd.DataFrame({"a": ids[ha], "b": ids[hb], "cio_db": offsets + 0.0}),
+            "cio": relation_table(ids, *pair_relations(ha, hb, offsets)),
             "transfers": transfers.assign(source=ids[transfers["source"]], target=ids[transfers["target"]]),
             **({"stability": analysis} if analysis is not None else {}),
         },

@@ -43,14 +43,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from formulations.cio_lp import CioProblem, CioSolution, solve_cio_lp
+from formulations.cio_association import Q_OFFSET_RANGE_DB
+from formulations.cio_lp import CioProblem, CioSolution, solve_cio_lp, solve_cio_steps
 from formulations.min_cost_flow import FlowProblem, FlowSolution, solve_min_cost_flow
 from lbopt.errors import InvalidParameter
 from lbopt.graph import neighbour_pairs
 from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
-from lbopt.radio.handover import a3_target, link_requirements, pair_cio_matrix
+from lbopt.radio.handover import a3_target, link_requirements, pair_cio_matrix, pair_relations
 from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
 
 Plan = Literal["global", "distributed", "chain"]
@@ -263,10 +264,12 @@ def cio_problem(
     selected_for: np.ndarray,
     rsrp: np.ndarray,
     margin_db: float,
-) -> tuple[CioProblem, np.ndarray, np.ndarray]:
+) -> tuple[CioProblem, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Requirements for every macro user towards every neighbouring macro across a head–head link.
 
-    Returns the problem, and per requirement its user and target group (for the deviation report).
+    One variable per link (``handover.relations: pair``, ``O_ba = −O_ab``) or per directed relation (``directed``:
+    the users of a cell constrain only its own offset towards the neighbour). Returns the problem, per requirement
+    its user and target group (for the deviation report), and the macro cells (a, b) of every pair link.
     """
     ho = instance.handover
     use = head_link >= 0
@@ -279,20 +282,43 @@ def cio_problem(
     users_a, link, side, other = link_requirements(serving, rsrp.shape[1], la, lb)
     gap = rsrp[users_a, serving[users_a]] + ho.hysteresis_db - rsrp[users_a, other]
     move = selected_for[users_a] == groups.of_cell[other]
-    lo = max(ho.cio_min_db, -ho.cio_max_db)
-    hi = min(ho.cio_max_db, -ho.cio_min_db)
+    if ho.relations == "directed":  # relation k: la → lb, relation n + k: lb → la, each its own variable
+        link = np.where(side > 0, link, link + n_links)
+        side = np.ones_like(side)
+        lo, hi, cur, n_vars = ho.cio_min_db, ho.cio_max_db, np.concatenate([cur, -cur]), 2 * n_links
+    else:
+        lo, hi, n_vars = max(ho.cio_min_db, -ho.cio_max_db), min(ho.cio_max_db, -ho.cio_min_db), n_links
     problem = CioProblem(
-        n_links=n_links,
+        n_links=n_vars,
         link=link,
         side=side,
         gap_db=gap,
         move=move,
-        lower_db=np.full(n_links, lo),
-        upper_db=np.full(n_links, hi),
+        lower_db=np.full(n_vars, lo),
+        upper_db=np.full(n_vars, hi),
         current_db=cur,
         margin_db=margin_db,
     )
-    return problem, users_a, groups.of_cell[other]
+    return problem, users_a, groups.of_cell[other], (la, lb)
+
+
+def planned_offsets(instance: Instance, problem: CioProblem) -> tuple[CioSolution, CioSolution | None]:
+    """The offsets: the LP's when ``handover.offset_steps`` is continuous; with 3GPP steps the exact stepped
+    optimum, with the LP's beside it (what the steps lost)."""
+    continuous = solve_cio_lp(problem)
+    if instance.handover.offset_steps != "3gpp":
+        return continuous, None
+    return solve_cio_steps(problem, Q_OFFSET_RANGE_DB), continuous
+
+
+def offset_relations(
+    instance: Instance, pairs: tuple[np.ndarray, np.ndarray], offsets_db: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every directed relation's offset ``(source, target, O_st)`` from the solved variables."""
+    la, lb = pairs
+    if instance.handover.relations == "directed":
+        return np.concatenate([la, lb]), np.concatenate([lb, la]), np.asarray(offsets_db, float)
+    return pair_relations(la, lb, offsets_db)
 
 
 @dataclass
@@ -311,7 +337,8 @@ class UserLevelOutcome:
     prb_matrix: np.ndarray  # users × cells: PRBs a user needs in each cell (from the radio model)
     execution: Execution
     cio: CioSolution
-    cio_links: tuple[np.ndarray, np.ndarray]  # macro cells (a, b) of every CIO variable
+    cio_relations: tuple[np.ndarray, np.ndarray, np.ndarray]  # every directed relation: source, target, O_st (dB)
+    cio_continuous: CioSolution | None  # with 3GPP steps: the continuous LP's offsets, for what the steps lost
     serving_before: np.ndarray
     serving_after: np.ndarray
     prb_before: np.ndarray  # per user, in its serving cell
@@ -395,17 +422,15 @@ def run_user_level(
         amounts, serving, prb0, rsrp, groups, ho.hysteresis_db, ho.cio_max_db, margin_db, stop_rule
     )
     group_after = picocell_fallback(execution, instance, groups, serving, prb0)
-    cio_req, req_user, req_group = cio_problem(
+    cio_req, req_user, req_group, pairs = cio_problem(
         instance, groups, ga, gb, head_link, serving, execution.selected_for, rsrp, margin_db
     )
-    cio = solve_cio_lp(cio_req)
-    use = head_link >= 0
-    link_a, link_b = groups.head[ga[use]], groups.head[gb[use]]
+    cio, cio_continuous = planned_offsets(instance, cio_req)
+    relations = offset_relations(instance, pairs, cio.offsets_db)
 
     # execution: A3 with the new offsets towards macro cells, for macro users
     offsets = pair_cio_matrix(instance).tolil()
-    offsets[link_a, link_b] = cio.offsets_db
-    offsets[link_b, link_a] = -cio.offsets_db
+    offsets[relations[0], relations[1]] = relations[2]
     heads_only = np.full(rsrp.shape[1], -np.inf)
     heads_only[groups.head] = 0.0
     macro_users = np.flatnonzero(on_head)
@@ -440,7 +465,8 @@ def run_user_level(
         prb_matrix=prb,
         execution=execution,
         cio=cio,
-        cio_links=(link_a, link_b),
+        cio_relations=relations,
+        cio_continuous=cio_continuous,
         serving_before=serving,
         serving_after=serving_after,
         prb_before=prb0,

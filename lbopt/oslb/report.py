@@ -10,6 +10,7 @@ import pandas as pd
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_distribution_index, load_metrics
 from lbopt.oslb.procedure import FLOOR_TOL, UserLevelOutcome, run_user_level
+from lbopt.radio.handover import relation_table
 from lbopt.result import Result
 from lbopt.stability.transfers import handover_stability
 
@@ -133,8 +134,7 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
             "capacity_ba": p.capacity[k:],
         }
     )
-    la, lb = o.cio_links
-    cio = pd.DataFrame({"a": ids[la], "b": ids[lb], "cio_db": o.cio.offsets_db + 0.0})  # no "-0.0"
+    cio = relation_table(ids, *o.cio_relations)
     pairs = pd.DataFrame(o.execution.pair_rows)
     if len(pairs):
         pairs["from_group"] = head_ids[pairs["from_group"].to_numpy(int)]
@@ -149,6 +149,17 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
         "cio": cio,
         "pairs": pairs,
         "cio_deviations": o.deviations,
+    }
+
+
+def _rounding_loss(o: UserLevelOutcome) -> dict:
+    """With 3GPP offset steps: the requirements the continuous offsets would miss, and the extra the steps miss."""
+    if o.cio_continuous is None:
+        return {}
+    continuous = len(o.cio_continuous.deviating)
+    return {
+        "cio_deviating_requirements_continuous": continuous,
+        "cio_deviations_from_steps": len(o.deviations) - continuous,
     }
 
 
@@ -203,7 +214,10 @@ def user_level_result(instance: Instance, **params) -> Result:
             "rehomed_picocells": len(o.execution.rehomed),
             "cio_exact": bool(o.cio.exact),
             "cio_deviating_requirements": len(o.deviations),
-            "cio_total_abs_db": float(np.abs(o.cio.offsets_db).sum()),
+            "cio_total_abs_db": float(np.abs(o.cio_relations[2]).sum()),
+            "offset_steps": instance.handover.offset_steps,
+            "offset_relations": instance.handover.relations,
+            **_rounding_loss(o),
             "nonconservative_error_prb": float(np.abs(groups["nonconservative_error_prb"]).sum()),
             "nonconservative_error_max_prb": float(np.abs(groups["nonconservative_error_prb"]).max()),
             "groups": o.groups.n,

@@ -5,16 +5,47 @@ enters the A3 event towards cell j when
 
     RSRP_j + O_ij > RSRP_i + Hys,
 
-with antisymmetric pair offsets ``O_ji = −O_ij`` (cell individual offsets, CIOs) bounded by the handover settings.
-Pair offsets live in ``links.cio_db`` (``O_ab``); a pair without a link has offset 0.
+with offsets ``O_ij`` applied by the serving cell i towards its neighbour j (cell individual offsets, CIOs) bounded
+by the handover settings: one per directed relation as 3GPP configures them, or antisymmetric pair offsets
+``O_ji = −O_ij`` as a special case. Pair offsets live in ``links.cio_db`` (``O_ab``); a pair without a link has
+offset 0. Methods write the offsets they plan as ``cio.csv``: ``source_cell, target_cell, cio_db`` per directed
+relation (:func:`relation_table`), which :func:`relation_matrix` turns back into the matrix A3 reads.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from lbopt.instance.model import Instance
+
+CIO_COLUMNS = ("source_cell", "target_cell", "cio_db")
+
+
+def relation_table(cell_ids: np.ndarray, source: np.ndarray, target: np.ndarray, cio_db: np.ndarray) -> pd.DataFrame:
+    """``cio.csv``: one row per directed relation (serving cell → neighbour) with its offset ``O_st`` in dB."""
+    return pd.DataFrame(
+        {
+            "source_cell": pd.Series(np.asarray(cell_ids, object)[source], dtype=object),
+            "target_cell": pd.Series(np.asarray(cell_ids, object)[target], dtype=object),
+            "cio_db": np.asarray(cio_db, float) + 0.0,  # no "-0.0"
+        }
+    )
+
+
+def pair_relations(a: np.ndarray, b: np.ndarray, o_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two directed relations of each antisymmetric pair offset: ``(a → b, O_ab)`` and ``(b → a, −O_ab)``."""
+    o_ab = np.asarray(o_ab, float)
+    return np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([o_ab, -o_ab])
+
+
+def relation_matrix(instance: Instance, cio: pd.DataFrame) -> sp.csr_matrix:
+    """The offsets of a ``cio.csv`` table (cells × cells, dB) as A3 reads them: ``O[s, t] = cio_db``."""
+    n = instance.n_cells
+    s = instance.cell_positions(cio["source_cell"])
+    t = instance.cell_positions(cio["target_cell"])
+    return sp.csr_matrix((cio["cio_db"].to_numpy(float), (s, t)), shape=(n, n))
 
 
 def pair_cio_matrix(instance: Instance) -> sp.csr_matrix:

@@ -19,6 +19,7 @@ import pandas as pd
 from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
+from lbopt.radio.handover import pair_relations, relation_table
 from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
 from lbopt.result import Result
 from lbopt.stability.handover import HandoverRun, HandoverSetting, simulate_handover
@@ -155,7 +156,7 @@ def run_zou(
                 }
             ),
             "users": users,
-            "cio": pd.DataFrame({"a": ids[run.links[:, 0]], "b": ids[run.links[:, 1]], "cio_db": run.offsets_db + 0.0}),
+            "cio": relation_table(ids, *pair_relations(run.links[:, 0], run.links[:, 1], run.offsets_db)),
         },
         extra={
             "rule": (
