@@ -14,7 +14,7 @@ import pandas as pd
 
 from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
-from lbopt.methods import FAMILIES, get_method, missing_requirements, solve
+from lbopt.methods import FAMILIES, get_method, missing_requirements, solve, user_level_view
 from lbopt.methods.spec import load_target
 from lbopt.provenance import provenance
 from lbopt.result import Result, SolverFacts, Status
@@ -75,6 +75,7 @@ def compare(
     params = {k: v for k, v in params.items() if v is not None}
     references = [r for r in (references or []) if r not in methods]
     comparison = _check(instance, methods + references, params)
+    instance = user_level_view(instance, methods[0])  # MR records as the users, the same for every method
     _references(methods, references, comparison)
     order = [m for m in methods if not get_method(m).reference]
     order += [m for m in methods + references if get_method(m).reference]

@@ -121,7 +121,7 @@ def unit_load_vectors(instance: Instance, result: Result, level: str | None = No
 
 def _user_level(instance: Instance, result: Result, level: str) -> dict[str, Any]:
     from lbopt.radio import evaluate_users
-    from lbopt.radio.model import user_demand_bps
+    from lbopt.radio.model import served_prb, user_demand_bps
 
     users = result.tables["users"]
     before = instance.cell_positions(users["serving_before"])
@@ -143,8 +143,9 @@ def _user_level(instance: Instance, result: Result, level: str) -> dict[str, Any
         "outage_users": int(outage.sum()),
         "outage_demand_bps": float(user_demand_bps(instance)[outage].sum()),
         "handovers": int(moved.sum()),
-        "prb_moved": float(prb_before[moved].sum()),
-        "prb_received": float(prb_after[moved].sum()),
+        # PRBs of the moved users that a cell can serve (one moved into or out of outage counts in outage_users)
+        "prb_moved": float(served_prb(prb_before[moved]).sum()),
+        "prb_received": float(served_prb(prb_after[moved]).sum()),
     }
 
 

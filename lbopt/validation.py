@@ -282,10 +282,11 @@ def _continuous_check(instance: Instance, extra: dict) -> dict | None:
 
 
 def _handover_checks(instance: Instance, extra: dict) -> list[dict]:
-    from lbopt.methods import missing_requirements
+    from lbopt.methods import missing_requirements, user_level_view
     from lbopt.stability.handover import simulate_handover
     from lbopt.stability.method import handover_inputs, handover_setting, run_summary
 
+    instance = user_level_view(instance, "zou-alg1")  # MR records as the users when there are no others
     if missing_requirements(instance, "zou-alg1") or instance.n_cells < 2:
         return []
     rsrp, user_load, start, adjacency = handover_inputs(instance)

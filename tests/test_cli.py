@@ -94,7 +94,7 @@ def test_unknown_method_and_missing_data(tmp_path, runner, tiny_path):
     path.write_text("lbopt: 1\nname: c\ncells:\n  - {id: a, prb_demand: 1}\n")
     res = runner.invoke(main, ["solve", str(path), "-m", "max-rsrp", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    assert "needs a users table" in res.output
+    assert "needs users with cell positions, or measurement reports" in res.output
     assert not (tmp_path / "o").exists()
 
 

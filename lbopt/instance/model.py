@@ -76,6 +76,11 @@ class Instance:
         tiers = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
         return np.array([self.radio.tiers[t].n_prb for t in tiers], float)
 
+    def user_frame(self) -> pd.DataFrame:
+        """A copy of the users' ids and, when they have them, positions: the first columns of a result's users."""
+        cols = ["id", *(c for c in ("x_m", "y_m") if c in self.users)]
+        return self.users[cols].copy()
+
     def with_tables(self, **tables: Any) -> Instance:
         """A copy with some tables replaced."""
         return replace(self, **tables)

@@ -128,6 +128,9 @@ class RadioConfig(StrictModel):
     interference_load: float = Field(default=1.0, ge=0, le=1)
     prb_rounding: Literal["ceil", "none"] = "ceil"
     default_demand_bps: float = Field(default=1e6, gt=0)
+    #: the MR period whose records are the users of the user-level methods (:mod:`lbopt.radio.measured`); None:
+    #: the busiest period
+    mr_period: int | None = Field(default=None, ge=0)
     wraparound: Wraparound | None = None
 
     @field_validator("tiers", mode="after")

@@ -22,6 +22,7 @@ from lbopt.methods.spec import Family, MethodSpec, ParamInfo, load_target, param
 from lbopt.optimum.params import CioOptParams, UaOptParams
 from lbopt.oslb.params import ChainMethodParams, MlbParams, OslbMethodParams
 from lbopt.provenance import provenance
+from lbopt.radio.measured import is_measured, measured_users
 from lbopt.stability.params import GreedyParams, ZouAlgorithmParams
 from lbopt.vgala.params import (
     AssociationParams,
@@ -49,6 +50,7 @@ __all__ = [
     "param_info",
     "register",
     "solve",
+    "user_level_view",
 ]
 
 _log = logging.getLogger(__name__)
@@ -56,11 +58,16 @@ _log = logging.getLogger(__name__)
 #: What a method can need from an instance, and how to tell whether the instance has it.
 REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
     "users": ("a users table", lambda i: i.users is not None and len(i.users) > 0),
+    "user-radio": (
+        "users with cell positions, or measurement reports (table 'mr') as the users",
+        lambda i: (i.users is not None and len(i.users) > 0 and (i.has_geometry or is_measured(i)))
+        or (i.users is None and i.mr is not None and len(i.mr) > 0),
+    ),
     "geometry": ("cell positions (cells.x_m, cells.y_m)", lambda i: i.has_geometry),
     "serving": ("users.serving (the current association)", lambda i: i.users is not None and "serving" in i.users),
     "oslb-input": (
-        "cells.prb_demand (cell level) or users with cell positions (user level)",
-        lambda i: "prb_demand" in i.cells or (i.users is not None and len(i.users) > 0 and i.has_geometry),
+        "cells.prb_demand (cell level), users with cell positions or measurement reports (user level)",
+        lambda i: "prb_demand" in i.cells or REQUIREMENTS["user-radio"][1](i),
     ),
     "vgala-input": (
         "locations and rates tables",
@@ -75,8 +82,10 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
         lambda i: i.mr is not None and len(i.mr) > 0 and "cpich_power_dbm" in i.cells,
     ),
     "cell-loads": (
-        "users with serving cells, or cells.prb_demand",
-        lambda i: (i.users is not None and "serving" in i.users and i.has_geometry) or "prb_demand" in i.cells,
+        "users with serving cells, measurement reports, or cells.prb_demand",
+        lambda i: (i.users is not None and "serving" in i.users and REQUIREMENTS["user-radio"][1](i))
+        or (i.users is None and i.mr is not None and len(i.mr) > 0)
+        or "prb_demand" in i.cells,
     ),
 }
 
@@ -168,7 +177,7 @@ METHODS: dict[str, MethodSpec] = {
             "lbopt.methods.baselines:run_max_rsrp",
             "baseline",
             "every user on the cell of strongest RSRP + bias (cells.bias_db)",
-            needs=("users", "geometry"),
+            needs=("user-radio",),
             progress="users",
         ),
         MethodSpec(
@@ -178,7 +187,7 @@ METHODS: dict[str, MethodSpec] = {
             "every user on one reachable cell with the PRBs it needs there: the largest load to a certified optimum "
             "(MILP, HiGHS), then the fewest handovers",
             UaOptParams,
-            needs=("users", "geometry"),
+            needs=("user-radio",),
             progress="users",
             reference=True,
         ),
@@ -189,7 +198,7 @@ METHODS: dict[str, MethodSpec] = {
             "pair offsets and the A3 association they give: the best largest load offsets alone reach, certified "
             "(MILP; instances of a few hundred users)",
             CioOptParams,
-            needs=("users", "geometry"),
+            needs=("user-radio",),
             progress="users",
             reference=True,
         ),
@@ -218,7 +227,7 @@ METHODS: dict[str, MethodSpec] = {
             "MLB baseline: load-based CIO stepping (Kwan et al. in spirit; the rule is stated in the result)",
             MlbParams,
             "mlb",
-            ("users", "geometry"),
+            ("user-radio",),
         ),
         MethodSpec(
             "vgala",
@@ -299,7 +308,7 @@ METHODS: dict[str, MethodSpec] = {
                 s,
                 GreedyParams if a == "greedy" else ZouAlgorithmParams,
                 "zou",
-                ("users", "geometry"),
+                ("user-radio",),
             )
             for a, s in _ZOU.items()
         ),
@@ -382,6 +391,14 @@ def _solver_error(instance: Instance, method: str, exc: SolverError) -> Result:
     )
 
 
+def user_level_view(instance: Instance, method: str) -> Instance:
+    """The instance a loads-comparison method sees: with MR records as its users when it has measurement reports
+    and no users table (:func:`lbopt.radio.measured.measured_users`); otherwise unchanged."""
+    if FAMILIES[get_method(method).family].comparison != "loads" or "prb_demand" in instance.cells:
+        return instance
+    return measured_users(instance)
+
+
 def solve(
     instance: Instance,
     method: str,
@@ -405,6 +422,7 @@ def solve(
         (all :class:`lbopt.LbOptError`) for what the user can fix.
     """
     spec = get_method(method)
+    instance = user_level_view(instance, method)
     missing = missing_requirements(instance, method)
     if missing:
         raise MissingInput(f"method '{method}' cannot run on instance '{instance.name}': it needs {', '.join(missing)}")

@@ -17,6 +17,7 @@ import pandas as pd
 from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
+from lbopt.radio.measured import is_measured
 from lbopt.radio.model import UserRadio, current_serving, evaluate_users
 from lbopt.result import Result
 
@@ -48,7 +49,7 @@ def load_state_metrics(table: pd.DataFrame, states: list[str]) -> dict[str, floa
 def _user_columns(instance: Instance, states: dict[str, UserRadio]) -> pd.DataFrame:
     users = instance.users
     ids = instance.cells["id"].to_numpy(object)
-    table = users[["id", "x_m", "y_m"]].copy()
+    table = instance.user_frame()
     for when, state in states.items():
         part = state.table(users["id"].to_numpy(object), ids, prefix="")
         for col in ("serving", "rsrp_dbm", "sinr_db", "rate_per_prb_bps", "prb"):
@@ -72,7 +73,7 @@ def run_none(instance: Instance, progress: Callable[[int], None] | None = None) 
     """The current state, unchanged (loads before = after)."""
     t0 = time.perf_counter()
     serving = current_serving(instance)
-    if serving is not None and instance.has_geometry:
+    if serving is not None and (instance.has_geometry or is_measured(instance)):
         state = evaluate_users(instance, serving, progress=progress)
         prb = state.cell_load_prb(instance.n_cells)
         counts = np.bincount(state.serving[state.serving >= 0], minlength=instance.n_cells)

@@ -93,7 +93,7 @@ def run_cio_opt(
     sol = solve_offsets(problem, time_limit=time_limit, mip_gap=mip_gap, steps=steps)
     cell_ids = instance.cells["id"].to_numpy(object)
     before, after = data["start"], data["cell"][sol.choice]
-    users = instance.users[["id", "x_m", "y_m"]].copy()
+    users = instance.user_frame()
     starts = np.flatnonzero(problem.is_start)
     for when, cells, pick in (("before", before, starts), ("after", after, sol.choice)):
         users[f"serving_{when}"] = pd.Series(cell_ids[cells], dtype=object)

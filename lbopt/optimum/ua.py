@@ -91,7 +91,7 @@ def _tables(
 ) -> dict[str, pd.DataFrame]:
     cell_ids = instance.cells["id"].to_numpy(object)
     user_ids = instance.users["id"].to_numpy(object)
-    users = instance.users[["id", "x_m", "y_m"]].copy()
+    users = instance.user_frame()
     for when, cells in (("before", before), ("after", after)):
         pos = _lookup(cand, instance.n_cells, cells)
         users[f"serving_{when}"] = pd.Series(cell_ids[cells], dtype=object)

@@ -108,7 +108,7 @@ def run_mlb(
     for when, s in (("before", start), ("after", serving)):
         cells[f"prb_{when}"] = np.bincount(s, prb[rows, s], n)
         cells[f"load_{when}"] = cells[f"prb_{when}"] / cap
-    users = instance.users[["id", "x_m", "y_m"]].assign(
+    users = instance.user_frame().assign(
         serving_before=ids[start], serving_after=ids[serving], prb_before=prb[rows, start], prb_after=prb[rows, serving]
     )
     return Result(

@@ -107,7 +107,7 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
             "planned": o.execution.selected_for[moved] == o.groups.of_cell[o.serving_after[moved]],
         }
     )
-    users = instance.users[["id", "x_m", "y_m"]].copy()
+    users = instance.user_frame()
     users["serving_before"] = ids[o.serving_before]
     users["serving_after"] = ids[o.serving_after]
     users["prb_before"] = o.prb_before

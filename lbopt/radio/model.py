@@ -35,6 +35,7 @@ from lbopt.instance.model import Instance
 from lbopt.instance.schema import RadioConfig
 from lbopt.radio.geometry import distances_m
 from lbopt.radio.link import CQI_TABLES, spectral_efficiency
+from lbopt.radio.measured import is_measured, measured_rx_dbm
 from lbopt.radio.pathloss import los_probability, pathloss_38901, pathloss_db
 from lbopt.radio.shadowing import LOS_SALT, correlated_shadowing_db, id_keys, pair_uniform, shadowing_db
 
@@ -82,9 +83,11 @@ class RadioCells:
     def from_instance(cls, instance: Instance) -> RadioCells:
         cells = instance.cells
         radio = instance.radio
-        if not instance.has_geometry:
+        if not instance.has_geometry and not is_measured(instance):
             raise InstanceError(
-                str(instance.path or instance.name), "cells.x_m", "the radio model needs cell positions (x_m, y_m)"
+                str(instance.path or instance.name),
+                "cells.x_m",
+                "the radio model needs cell positions (x_m, y_m), or measurement reports (mr) as the users",
             )
         n = len(cells)
         tier = cells["tier"].to_numpy(object) if "tier" in cells else np.full(n, "macro", object)
@@ -103,7 +106,7 @@ class RadioCells:
         return cls(
             ids=cells["id"].to_numpy(object),
             keys=id_keys(cells["id"]),
-            xy=cells[["x_m", "y_m"]].to_numpy(float),
+            xy=cells[["x_m", "y_m"]].to_numpy(float) if instance.has_geometry else np.full((n, 2), np.nan),
             tx_power_dbm=column_or_tier("tx_power_dbm", "tx_power_dbm"),
             antenna_gain_dbi=column_or_tier("antenna_gain_dbi", "antenna_gain_dbi"),
             azimuth_deg=cells["azimuth_deg"].to_numpy(float) if "azimuth_deg" in cells else np.full(n, np.nan),
@@ -308,11 +311,23 @@ def user_demand_bps(instance: Instance) -> np.ndarray:
     return np.full(len(users), instance.radio.default_demand_bps)
 
 
-def _user_arrays(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _user_arrays(instance: Instance) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Positions (None for MR users), keys and demands of the users."""
     users = instance.users
     if users is None or len(users) == 0:
         raise InstanceError(str(instance.path or instance.name), "users", "the method needs a users table")
-    return users[["x_m", "y_m"]].to_numpy(float), id_keys(users["id"]), user_demand_bps(instance)
+    xy = None if is_measured(instance) else users[["x_m", "y_m"]].to_numpy(float)
+    return xy, id_keys(users["id"]), user_demand_bps(instance)
+
+
+def _received(
+    instance: Instance, cells: RadioCells, xy: np.ndarray | None, keys: np.ndarray, rows: slice, cand=None
+) -> np.ndarray:
+    """``S_uj`` (dBm) of the users in ``rows``: from path loss, or from the MR records when the users are records."""
+    if xy is None:
+        rx = measured_rx_dbm(instance)[rows]
+        return rx if cand is None else np.take_along_axis(rx, cand, axis=1)
+    return received_power_dbm(cells, xy[rows], keys[rows], instance.radio, instance.seed or 0, cand)
 
 
 def current_serving(instance: Instance) -> np.ndarray | None:
@@ -357,11 +372,12 @@ def evaluate_users(
     """
     cells = RadioCells.from_instance(instance)
     radio = instance.radio
-    seed = instance.seed or 0
     xy, keys, demand = _user_arrays(instance)
     bias = cells.bias_db if bias_db is None else np.asarray(bias_db, float)
-    n_users = len(xy)
+    n_users = len(keys)
     if candidates is not None:
+        if xy is None:
+            raise InvalidParameter("nearest-cell pruning needs user positions; MR users are evaluated on every cell")
         if radio.wraparound is not None:
             raise InvalidParameter("nearest-cell pruning does not support wrap-around layouts; use candidates=None")
         from scipy.spatial import cKDTree
@@ -382,7 +398,7 @@ def evaluate_users(
         else:
             cand = nearest[sl]
             cols = cand
-        rx = received_power_dbm(cells, xy[sl], keys[sl], radio, seed, cand)
+        rx = _received(instance, cells, xy, keys, sl, cand)
         rsrp = rsrp_dbm(rx, cells.n_prb[cols])
         if serving is None:
             pick = np.argmax(rsrp + bias[cols], axis=1)
@@ -418,7 +434,7 @@ def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
     cells = RadioCells.from_instance(instance)
     xy, keys, demand = _user_arrays(instance)
     radio = instance.radio
-    rx = received_power_dbm(cells, xy, keys, radio, instance.seed or 0)
+    rx = _received(instance, cells, xy, keys, slice(None))
     sinr = sinr_db(rx, cells.band, cells.noise_dbm, radio.interference_load)
     rate = rate_per_prb_bps(sinr, radio)
     return {
@@ -447,9 +463,9 @@ def user_cell_pairs(
     xy, keys, demand = _user_arrays(instance)
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user", "cell", "rsrp_dbm", "sinr_db")}
     step = max(1, chunk_elements // max(cells.n, 1))
-    for start in range(0, len(xy), step):
-        sl = slice(start, min(start + step, len(xy)))
-        rx = received_power_dbm(cells, xy[sl], keys[sl], radio, instance.seed or 0)
+    for start in range(0, len(keys), step):
+        sl = slice(start, min(start + step, len(keys)))
+        rx = _received(instance, cells, xy, keys, sl)
         rsrp = rsrp_dbm(rx, cells.n_prb)
         u, j = np.nonzero(select(sl, rsrp))
         s = db_to_linear(rx)

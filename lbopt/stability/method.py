@@ -118,7 +118,7 @@ def run_zou(
         if col in instance.cells:
             cells[col] = instance.cells[col].to_numpy()
     rows = np.arange(len(start))
-    users = instance.users[["id", "x_m", "y_m"]].assign(
+    users = instance.user_frame().assign(
         serving_before=ids[start],
         serving_after=ids[run.serving],
         load_before=user_load[rows, start],

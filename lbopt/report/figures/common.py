@@ -14,7 +14,7 @@ def map_figure(cells: pd.DataFrame, users: pd.DataFrame | None, serving_col: str
 
     fig, ax = plt.subplots(figsize=(8, 7))
     cmap = plt.get_cmap("tab20")
-    if users is not None and serving_col in users:
+    if users is not None and serving_col in users and {"x_m", "y_m"} <= set(users):
         order = {cid: i for i, cid in enumerate(cells["id"])}
         colour = users[serving_col].map(order).fillna(-1).to_numpy()
         attached = colour >= 0
