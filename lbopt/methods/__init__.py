@@ -60,8 +60,10 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
     "users": ("a users table", lambda i: i.users is not None and len(i.users) > 0),
     "user-radio": (
         "users with cell positions, or measurement reports (table 'mr') as the users",
-        lambda i: (i.users is not None and len(i.users) > 0 and (i.has_geometry or is_measured(i)))
-        or (i.users is None and i.mr is not None and len(i.mr) > 0),
+        lambda i: (
+            (i.users is not None and len(i.users) > 0 and (i.has_geometry or is_measured(i)))
+            or (i.users is None and i.mr is not None and len(i.mr) > 0)
+        ),
     ),
     "geometry": ("cell positions (cells.x_m, cells.y_m)", lambda i: i.has_geometry),
     "serving": ("users.serving (the current association)", lambda i: i.users is not None and "serving" in i.users),
@@ -83,9 +85,11 @@ REQUIREMENTS: dict[str, tuple[str, Callable[[Instance], bool]]] = {
     ),
     "cell-loads": (
         "users with serving cells, measurement reports, or cells.prb_demand",
-        lambda i: (i.users is not None and "serving" in i.users and REQUIREMENTS["user-radio"][1](i))
-        or (i.users is None and i.mr is not None and len(i.mr) > 0)
-        or "prb_demand" in i.cells,
+        lambda i: (
+            (i.users is not None and "serving" in i.users and REQUIREMENTS["user-radio"][1](i))
+            or (i.users is None and i.mr is not None and len(i.mr) > 0)
+            or "prb_demand" in i.cells
+        ),
     ),
 }
 
