@@ -567,6 +567,21 @@ def gen_sites(
         _write(inst, out, tables)
 
 
+@generate.command("kpi")
+@_common
+@click.option("--cells", "cells_csv", required=True, type=click.Path(dir_okay=False), help="cell counters CSV")
+@click.option(
+    "--relations", "relations_csv", required=True, type=click.Path(dir_okay=False), help="neighbour relations CSV"
+)
+@click.option("--percent", is_flag=True, help="prb_utilisation is in per cent (default: a share, 0 ... 1)")
+def gen_kpi(out, seed, name, tables, cells_csv, relations_csv, percent) -> None:
+    """A cell-level instance from counters: PRB utilisation per cell and handover attempts per neighbour relation."""
+    with _user_errors():
+        from lbopt.scenarios.kpi import from_kpi
+
+        _write(from_kpi(cells_csv, relations_csv, percent, name), out, tables)
+
+
 @generate.command("drop")
 @_common
 @click.option("--base", required=True, type=click.Path(dir_okay=False), help="instance whose cells receive the users")
