@@ -554,14 +554,42 @@ def gen_zou16(out, seed, name, tables, users, hotspot_share, hotspot_std, mean_l
 @click.option("--demand", "demand_bps", type=_POSITIVE, default=1e6, show_default=True)
 @click.option("--serving/--no-serving", default=True, show_default=True, help="attach users by strongest RSRP")
 @click.option("--source", default=None, help="provenance and credit text stored in the instance")
+@click.option("--mcc", default=None, help="OpenCelliD export: mobile country code of the network to keep")
+@click.option("--mnc", default=None, help="OpenCelliD export: mobile network code (column 'net') to keep")
+@click.option("--radio", default=None, help="OpenCelliD export: radio technology to keep (GSM, UMTS, LTE, NR)")
 def gen_sites(
-    out, seed, name, tables, sites_csv, users_csv, neighbours, max_distance, demand_bps, serving, source
+    out,
+    seed,
+    name,
+    tables,
+    sites_csv,
+    users_csv,
+    neighbours,
+    max_distance,
+    demand_bps,
+    serving,
+    source,
+    mcc,
+    mnc,
+    radio,
 ) -> None:
-    """A real layout from a site list (and user positions)."""
+    """A real layout from a site list (and user positions); an OpenCelliD export filtered to one network."""
     with _user_errors():
         from lbopt.scenarios import from_sites, with_serving
 
-        inst = from_sites(sites_csv, users_csv, neighbours, max_distance, demand_bps, name, source, seed)
+        inst = from_sites(
+            sites_csv,
+            users_csv,
+            neighbours,
+            max_distance,
+            demand_bps,
+            name,
+            source,
+            seed,
+            mcc=mcc,
+            mnc=mnc,
+            radio=radio,
+        )
         if serving and inst.users is not None:
             inst = with_serving(inst, "max-rsrp")
         _write(inst, out, tables)

@@ -119,26 +119,67 @@ def _site_ids(sites: pd.DataFrame, id_col: str | None, path: Path) -> np.ndarray
     return ids.to_numpy(object)
 
 
-def from_sites(
-    sites_csv: str | Path,
-    users_csv: str | Path | None = None,
-    neighbours: Literal["delaunay", "distance", "radius"] = "delaunay",
-    max_distance_m: float = 400.0,
-    demand_bps: float = 1e6,
-    name: str | None = None,
-    source: str | None = None,
-    seed: int = 0,
-) -> Instance:
-    """An instance from a site list and (optionally) user positions, both with latitude/longitude columns."""
-    sites_csv = Path(sites_csv)
-    sites = _read_list(sites_csv, "site list")
-    lat, lon = _column(sites, "lat", sites_csv, True), _column(sites, "lon", sites_csv, True)
-    id_col, name_col = _column(sites, "id", sites_csv, False), _column(sites, "name", sites_csv, False)
-    tier_col = _column(sites, "tier", sites_csv, False)
-    site_lat, site_lon = _degrees(sites, lat, 90.0, sites_csv), _degrees(sites, lon, 180.0, sites_csv)
-    origin = (float(site_lat.mean()), float(site_lon.mean()))
-    xy = project_lonlat(site_lat, site_lon, origin)
-    ids = _site_ids(sites, id_col, sites_csv)
+#: the columns of an OpenCelliD export (cell_towers.csv); a list with these is read as one
+OPENCELLID_COLUMNS = ("radio", "mcc", "net", "area", "cell", "lon", "lat")
+
+
+def _is_opencellid(df: pd.DataFrame) -> bool:
+    return set(OPENCELLID_COLUMNS) <= {c.strip().lower() for c in df.columns}
+
+
+def _opencellid_filter(
+    sites: pd.DataFrame, path: Path, mcc: str | None, mnc: str | None, radio: str | None
+) -> pd.DataFrame:
+    """The cells of one operator and one radio technology: filtered by ``--mcc/--mnc/--radio``; a list that still
+    mixes operators or technologies is refused (one network of omni cells made of four would mean nothing)."""
+    df = sites.rename(columns={c: c.strip().lower() for c in sites.columns})
+    for column in ("radio", "mcc", "net"):
+        df[column] = df[column].str.strip()
+    keep = np.ones(len(df), bool)
+    for value, column in ((mcc, "mcc"), (mnc, "net"), (radio, "radio")):
+        if value is not None:
+            keep &= (df[column].str.lower() == str(value).strip().lower()).to_numpy()
+    df = df[keep].reset_index(drop=True)
+    if df.empty:
+        raise InstanceError(str(path), None, f"no cells match --mcc {mcc} --mnc {mnc} --radio {radio}")
+    operators = (df["mcc"] + "-" + df["net"]).value_counts()
+    radios = df["radio"].value_counts()
+    if len(operators) > 1 or len(radios) > 1:
+        listing = ", ".join(f"{k} ({v} cells)" for k, v in operators.items())
+        techs = ", ".join(f"{k} ({v})" for k, v in radios.items())
+        raise InstanceError(
+            str(path),
+            "mcc",
+            f"the list mixes {len(operators)} operator(s) (mcc-mnc: {listing}) and {len(radios)} radio "
+            f"technolog{'y' if len(radios) == 1 else 'ies'} ({techs}); choose one network with --mcc, --mnc and "
+            "--radio",
+        )
+    return df
+
+
+def _opencellid_cells(df: pd.DataFrame, xy: np.ndarray) -> pd.DataFrame:
+    """Cells of an OpenCelliD list: global ids ``mcc-mnc-area-cell`` (text), macro tier, OpenCelliD's ``range``
+    as the coverage radius (the tier's default where it is missing or 0), and co-sited cells as sectors of one site
+    (positions within 1 m), their azimuths spread evenly (OpenCelliD records none)."""
+    ids = (df["mcc"] + "-" + df["net"] + "-" + df["area"].str.strip() + "-" + df["cell"].str.strip()).to_numpy(object)
+    cells = pd.DataFrame({"id": ids, "x_m": xy[:, 0], "y_m": xy[:, 1], "tier": "macro"})
+    rng = (
+        pd.to_numeric(df["range"].str.strip(), errors="coerce") if "range" in df else pd.Series(np.nan, index=df.index)
+    )
+    cells["radius_m"] = np.where(rng.to_numpy(float) > 0, rng.to_numpy(float), TIER_RADIUS_M["macro"])
+    site = pd.factorize(pd.Series(list(map(tuple, np.round(xy).astype(np.int64)))))[0]
+    size = np.bincount(site)[site]
+    rank = pd.Series(site).groupby(site).cumcount().to_numpy()
+    cells["site"] = [f"site{s}" for s in site]
+    cells["azimuth_deg"] = np.where(size > 1, rank * 360.0 / np.maximum(size, 1), np.nan)
+    return cells
+
+
+def _site_cells(sites: pd.DataFrame, path: Path, xy: np.ndarray) -> pd.DataFrame:
+    """Cells of a site list: ids as written, tiers from a column or the names, power and azimuth when given."""
+    id_col, name_col = _column(sites, "id", path, False), _column(sites, "name", path, False)
+    tier_col = _column(sites, "tier", path, False)
+    ids = _site_ids(sites, id_col, path)
     if tier_col:
         tier = sites[tier_col].astype(str).str.lower().to_numpy(object)
     elif name_col:
@@ -148,10 +189,69 @@ def from_sites(
     cells = pd.DataFrame({"id": ids, "x_m": xy[:, 0], "y_m": xy[:, 1], "tier": tier})
     cells["radius_m"] = [TIER_RADIUS_M.get(t, 100.0) for t in tier]
     for role, col in (("power", "tx_power_dbm"), ("azimuth", "azimuth_deg")):
-        src = _column(sites, role, sites_csv, False)
+        src = _column(sites, role, path, False)
         if src:
             cells[col] = pd.to_numeric(sites[src].replace("", np.nan), errors="coerce").to_numpy(float)
+    return cells
+
+
+def _with_cosited(pairs: np.ndarray, site: np.ndarray) -> np.ndarray:
+    """``pairs`` plus every pair of cells on one site (sorted, unique)."""
+    code = pd.factorize(site)[0]
+    order = np.argsort(code, kind="stable")
+    extra = [
+        (a, b)
+        for group in np.split(order, np.flatnonzero(np.diff(code[order])) + 1)
+        for i, a in enumerate(group)
+        for b in group[i + 1 :]
+    ]
+    if not extra:
+        return pairs
+    both = np.vstack([pairs.reshape(-1, 2), np.sort(np.array(extra), axis=1)])
+    return np.unique(both, axis=0)
+
+
+def from_sites(
+    sites_csv: str | Path,
+    users_csv: str | Path | None = None,
+    neighbours: Literal["delaunay", "distance", "radius"] = "delaunay",
+    max_distance_m: float = 400.0,
+    demand_bps: float = 1e6,
+    name: str | None = None,
+    source: str | None = None,
+    seed: int = 0,
+    mcc: str | None = None,
+    mnc: str | None = None,
+    radio: str | None = None,
+) -> Instance:
+    """An instance from a site list and (optionally) user positions, both with latitude/longitude columns.
+
+    An OpenCelliD export (``radio, mcc, net, area, cell, unit, lon, lat, range, …``) is read as one: filtered to one
+    operator and technology by ``mcc``, ``mnc`` and ``radio`` (:func:`_opencellid_filter`), cells as in
+    :func:`_opencellid_cells`.
+    """
+    sites_csv = Path(sites_csv)
+    sites = _read_list(sites_csv, "site list")
+    if _is_opencellid(sites):
+        sites = _opencellid_filter(sites, sites_csv, mcc, mnc, radio)
+    elif any(v is not None for v in (mcc, mnc, radio)):
+        raise InstanceError(
+            str(sites_csv), None, "--mcc, --mnc and --radio filter an OpenCelliD export; this is not one"
+        )
+    lat, lon = _column(sites, "lat", sites_csv, True), _column(sites, "lon", sites_csv, True)
+    site_lat, site_lon = _degrees(sites, lat, 90.0, sites_csv), _degrees(sites, lon, 180.0, sites_csv)
+    origin = (float(site_lat.mean()), float(site_lon.mean()))
+    xy = project_lonlat(site_lat, site_lon, origin)
+    cells = _opencellid_cells(sites, xy) if _is_opencellid(sites) else _site_cells(sites, sites_csv, xy)
+    ids = cells["id"].to_numpy(object)
     pairs = neighbour_pairs(xy, neighbours, max_distance_m, cells["radius_m"].to_numpy())
+    sectors = ""
+    if "site" in cells:  # sectors of one site are neighbours of each other
+        pairs = _with_cosited(pairs, cells["site"].to_numpy(object))
+        sectors = f" on {cells['site'].nunique()} sites (co-sited cells as sectors, azimuths spread evenly)"
+        cells = cells.drop(columns=["site"])
+        filters = ", ".join(f"{k} {v}" for k, v in (("mcc", mcc), ("mnc", mnc), ("radio", radio)) if v is not None)
+        sectors += f"; OpenCelliD cells of {filters}" if filters else "; OpenCelliD cells"
     links = pd.DataFrame({"a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]]})
     users = None
     if users_csv is not None:
@@ -168,7 +268,8 @@ def from_sites(
         seed=seed,
         source=source,
         description=(
-            f"{len(cells)} sites from {sites_csv.name} (projected about lat {origin[0]:.6f}, lon {origin[1]:.6f}); "
+            f"{len(cells)} cells{sectors} from {sites_csv.name} (projected about lat {origin[0]:.6f}, "
+            f"lon {origin[1]:.6f}); "
             f"neighbours: {neighbours}"
             + (f"; {len(users)} users from {Path(users_csv).name}" if users is not None else "")
         ),
