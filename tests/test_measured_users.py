@@ -94,16 +94,16 @@ def test_instances_with_users_are_left_alone(tiny_path):
 
 @pytest.fixture(scope="module")
 def mr_only(tmp_path_factory):
-    """A generated MR day (19 antennas, 600 users at the peak) without cell positions, users at 0.3 Mbit/s."""
+    """A generated MR day (19 antennas, 300 users at the peak) without cell positions, users at 0.2 Mbit/s."""
     tmp = tmp_path_factory.mktemp("mr")
     base = tmp / "b.yaml"
     assert CliRunner().invoke(main, ["generate", "hexgrid", "--rings", "2", "--out", str(base)]).exit_code == 0
     day = tmp / "day.yaml"
-    res = CliRunner().invoke(main, ["generate", "mr", "--base", str(base), "--users-peak", "600", "--out", str(day)])
+    res = CliRunner().invoke(main, ["generate", "mr", "--base", str(base), "--users-peak", "300", "--out", str(day)])
     assert res.exit_code == 0, res.output
     inst = load_instance(day)
     inst = inst.with_tables(cells=inst.cells.drop(columns=["x_m", "y_m"]), links=None)
-    inst = inst.with_tables(radio=inst.radio.model_copy(update={"default_demand_bps": 3e5}))
+    inst = inst.with_tables(radio=inst.radio.model_copy(update={"default_demand_bps": 2e5}))
     path = tmp / "mr.yaml"
     save_instance(inst, path)
     return path
