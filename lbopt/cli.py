@@ -236,7 +236,7 @@ def compare(
     """Run several methods on one instance; print and write the comparison table (with every method's gap to a
     certified bound when ua-opt is among the methods or the references)."""
     with _user_errors():
-        from lbopt.compare import compare as run_compare
+        from lbopt.comparison import compare as run_compare
         from lbopt.methods import get_method
         from lbopt.result import write_result
 
@@ -354,7 +354,7 @@ def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
 def report(directory: str) -> None:
     """Write DIRECTORY/report.html (self-contained) from a solve, compare, validate or reproduce output."""
     with _user_errors():
-        from lbopt.report import render_report
+        from lbopt.reporting import render_report
 
         path = render_report(directory)
     click.echo(f"report: {path.resolve()}")

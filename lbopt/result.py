@@ -9,6 +9,7 @@ written before the whole result exists.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -83,6 +84,35 @@ class Result:
 
             raise SolverFailure(f"{self.method} on {self.instance}: {self.extra.get('message', 'the solver failed')}")
         return self
+
+    @classmethod
+    def from_folder(cls, folder: str | os.PathLike) -> Result:
+        """The result a ``--out`` folder holds (:func:`read_result`'s ``result.json`` and tables), with the results
+        of its sub-folders as ``children``."""
+        data, tables = read_result(folder)
+        known = {f.name for f in dataclasses.fields(SolverFacts)}
+        cells = tables.pop("cells", None)
+        children = {
+            sub.name: cls.from_folder(sub) for sub in sorted(Path(folder).iterdir()) if (sub / "result.json").is_file()
+        }
+        return cls(
+            instance=data["instance"],
+            method=data["method"],
+            status=Status(data["status"]),
+            solver=SolverFacts(**{k: v for k, v in (data.get("solver") or {"name": "?"}).items() if k in known}),
+            cells=cells if cells is not None else pd.DataFrame(data.get("cells", [])),
+            objective=data.get("objective"),
+            metrics=data.get("metrics") or {},
+            tables=tables,
+            extra={k: v for k, v in data.items() if k not in CONTRACT_KEYS},
+            kind=data.get("kind", "method"),
+            family=data.get("family"),
+            parameters=data.get("parameters"),
+            instance_summary=data.get("instance_summary"),
+            children=children,
+            provenance=data.get("provenance"),
+            evaluation=data.get("evaluation"),
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -86,7 +86,7 @@ def test_the_evaluator_agrees_with_the_methods_own_prbs():
 
 
 def test_cell_level_instances_are_evaluated_at_cell_level(tiny_path):
-    from lbopt.compare import compare
+    from lbopt.comparison import compare
 
     table = compare(load_instance(tiny_path), ["oslb", "chain", "none"]).tables["comparison"].set_index("method")
     assert set(table["level"]) == {"cell"}
@@ -95,7 +95,7 @@ def test_cell_level_instances_are_evaluated_at_cell_level(tiny_path):
 
 
 def test_instances_without_picocells_are_evaluated_per_cell(tmp_path):
-    from lbopt.compare import compare
+    from lbopt.comparison import compare
 
     table = compare(zou16(users=80, seed=2), ["zou-alg1", "none"], steps=5).tables["comparison"]
     assert set(table["level"]) == {"cell"}

@@ -137,7 +137,7 @@ def test_user_level_methods_run_on_measurements_alone(mr_only, method, tmp_path)
 
 
 def test_ua_opt_bounds_every_method_on_measurements(mr_only):
-    from lbopt.compare import compare
+    from lbopt.comparison import compare
 
     summary = compare(load_instance(mr_only), ["none", "oslb", "mlb", "ua-opt"])
     table = summary.tables["comparison"].set_index("method")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from formulations import Status
 from formulations.min_cost_flow import solve_min_cost_flow
 from lbopt.cli import main
-from lbopt.compare import compare
+from lbopt.comparison import compare
 from lbopt.instance import Instance
 from lbopt.methods import solve
 from lbopt.oslb.cell_level import flow_problem

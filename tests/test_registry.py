@@ -108,7 +108,7 @@ def test_a_registered_toy_method_gets_solve_compare_report_and_flags(toy, tmp_pa
 
 
 def test_the_toy_cannot_be_compared_with_another_comparison(toy, tiny_path):
-    from lbopt.compare import compare
+    from lbopt.comparison import compare
     from lbopt.errors import InvalidParameter
 
     with pytest.raises(InvalidParameter, match=r"compare methods measured alike; these are not: toy \(toy\); oslb"):

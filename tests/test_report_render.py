@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lbopt.compare import compare
+from lbopt.comparison import compare
 from lbopt.instance import load_instance
 from lbopt.methods import solve
-from lbopt.report import render_report
+from lbopt.reporting import render_report
 from lbopt.result import write_result
 from lbopt.scenarios import hetnet, vgala_layout, zou16
 from lbopt.scenarios.mr_day import breathing_area
@@ -82,7 +82,7 @@ def test_pilot_power_family_reports(tmp_path):
 
 def test_vgala_convergence_plot_draws_psi_minus_optimum():
     """On the set-up where the old plot was 186× too large at iteration 1: the drawn values are ψ(k) − ψ*."""
-    from lbopt.report.figures.association import trace_figure
+    from lbopt.reporting.figures.association import trace_figure
 
     result = solve(vgala_layout(seed=4, grid_m=40.0), "vgala")
     trace = result.tables["trace"]

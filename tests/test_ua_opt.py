@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from formulations.status import Status
 from formulations.user_association import AssignmentProblem, solve_assignment, solve_pyomo
 from lbopt.cli import main
-from lbopt.compare import compare
+from lbopt.comparison import compare
 from lbopt.evaluate import evaluation_level, home_units
 from lbopt.methods import solve
 from lbopt.radio import evaluate_users

@@ -214,7 +214,7 @@ def test_cre_bias_search_beats_its_grid_and_never_beats_the_optimum(paper_instan
 
 
 def test_compare_association_methods(paper_instance):
-    from lbopt.compare import compare
+    from lbopt.comparison import compare
 
     summary = compare(paper_instance, ["vgala", "la", "ga", "max-rate", "cre-lg"])
     t = summary.tables["comparison"].set_index("method")

@@ -38,7 +38,7 @@ INSTANCE = "breathing-areas-ABC"
 PAPER = (
     "Ge, Chen, Jiang, A 'Breathing' Mobile Communication Network, IEEE Trans. Mobile Computing (arXiv:2411.17290), 2024"
 )
-REPORT = "lbopt.report.figures.pilot_power:reproduction_sections"
+REPORT = "lbopt.reporting.figures.pilot_power:reproduction_sections"
 OPTIONS: dict[str, object] = {}
 
 AREAS = {

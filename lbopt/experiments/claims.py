@@ -33,7 +33,7 @@ def paired(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, seed: int = 0) 
     --------
     >>> out = paired([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], [2.0, 3.5, 3.9, 5.2, 6.1, 7.3, 8.0, 9.4])
     >>> out["n"], round(out["mean_diff"], 3), out["wins"], out["ci_high"] < 0
-    (8, -1.05, 8, True)
+    (8, -1.175, 8, True)
     """
     from scipy import stats
 

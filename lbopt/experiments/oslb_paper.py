@@ -40,7 +40,7 @@ from lbopt.metrics import kaufman_roberts, load_distribution_index
 NAME = "oslb"
 INSTANCE = "jia2014-hetnet37"
 PAPER = "Jia et al., Advanced Load Balancing Based on Network Flow Approach in LTE-A HetNet, IJAP 2014"
-REPORT = "lbopt.report.figures.loads:reproduction_sections"
+REPORT = "lbopt.reporting.figures.loads:reproduction_sections"
 BUSY_USERS = (10, 15, 20, 25, 30, 35, 40)
 OPTIONS = {"points": BUSY_USERS}
 PAPER_CLAIMS = {

@@ -49,7 +49,7 @@ PAPER = (
     "Han & Ansari, A Traffic Load Balancing Framework for Software-defined RANs Powered by Hybrid Energy Sources, "
     "IEEE/ACM ToN 24(2), 2016"
 )
-REPORT = "lbopt.report.figures.association:reproduction_sections"
+REPORT = "lbopt.reporting.figures.association:reproduction_sections"
 ARRIVAL_RATE = 200.0
 OPTIONS = {"arrival_rate": ARRIVAL_RATE}
 LOAD_RATES = (200.0, 300.0, 400.0)

@@ -43,7 +43,7 @@ PAPER = (
     "Zou, Tang, Perrusquia, Guo, Guaranteeing and Explaining Stability across Heterogeneous Load Balancing using "
     "Calculus Network Dynamics, arXiv:2507.12892, 2025"
 )
-REPORT = "lbopt.report.figures.handover:reproduction_sections"
+REPORT = "lbopt.reporting.figures.handover:reproduction_sections"
 USER_DROP = "uniform"
 OPTIONS = {"user_drop": USER_DROP}
 HOTSPOT_SHARE = 0.15

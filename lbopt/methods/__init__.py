@@ -102,7 +102,7 @@ def _loads_family(name: str, summary: str, report: str) -> Family:
         comparison="loads",
         compare_table="lbopt.oslb.comparison:loads_table",
         report=report,
-        compare_report="lbopt.report.figures.loads:comparison_sections",
+        compare_report="lbopt.reporting.figures.loads:comparison_sections",
         evaluate="lbopt.evaluate:evaluate_result",
     )
 
@@ -113,30 +113,30 @@ FAMILIES: dict[str, Family] = {
         _loads_family(
             "cell-load",
             "PRB transfers between cells planned as a flow (OSLB, its chain baseline) or stepped by offsets (MLB)",
-            "lbopt.report.figures.loads:method_sections",
+            "lbopt.reporting.figures.loads:method_sections",
         ),
         _loads_family(
             "handover",
             "handover schemes simulated step by step (Zou et al. Algorithms 1-3, the greedy CIO scheme)",
-            "lbopt.report.figures.handover:method_sections",
+            "lbopt.reporting.figures.handover:method_sections",
         ),
         _loads_family(
             "optimum",
             "certified optima of the realised loads: any reachable association (ua-opt), offsets alone (cio-opt)",
-            "lbopt.report.figures.optimum:method_sections",
+            "lbopt.reporting.figures.optimum:method_sections",
         ),
         _loads_family(
             "baseline",
             "reference associations: no balancing, strongest RSRP",
-            "lbopt.report.figures.loads:method_sections",
+            "lbopt.reporting.figures.loads:method_sections",
         ),
         Family(
             "association",
             "flow-level user association over a location grid (vGALA, LA, GA, UAG, max-rate, CRE)",
             comparison="association",
             compare_table="lbopt.vgala.comparison:association_table",
-            report="lbopt.report.figures.association:method_sections",
-            compare_report="lbopt.report.figures.association:comparison_sections",
+            report="lbopt.reporting.figures.association:method_sections",
+            compare_report="lbopt.reporting.figures.association:comparison_sections",
             evaluate="lbopt.vgala.evaluate:evaluate_association",
         ),
         Family(
@@ -144,8 +144,8 @@ FAMILIES: dict[str, Family] = {
             "pilot (CPICH) powers from measurement reports (BDBA, BFDBA, the pilot-power LP)",
             comparison="pilot-power",
             compare_table="lbopt.breathing.comparison:pilot_power_table",
-            report="lbopt.report.figures.pilot_power:method_sections",
-            compare_report="lbopt.report.figures.pilot_power:comparison_sections",
+            report="lbopt.reporting.figures.pilot_power:method_sections",
+            compare_report="lbopt.reporting.figures.pilot_power:comparison_sections",
             evaluate="lbopt.breathing.evaluate:evaluate_powers",
         ),
     ]

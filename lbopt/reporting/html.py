@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from lbopt.report.blocks import CSS, esc, heading, kv_table
+from lbopt.reporting.blocks import CSS, esc, heading, kv_table
 from lbopt.result import read_result
 
 __all__ = ["render_report", "sections_of"]
 
-VALIDATION_SECTIONS = "lbopt.report.figures.validation:sections"
+VALIDATION_SECTIONS = "lbopt.reporting.figures.validation:sections"
 
 
 def sections_of(data: dict) -> Callable[[dict, dict, Path], list[str]] | None:

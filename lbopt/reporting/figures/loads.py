@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lbopt.report.blocks import df_table, esc, figure, heading, kv_table, paragraph, pyplot
-from lbopt.report.figures.common import (
+from lbopt.reporting.blocks import df_table, esc, figure, heading, kv_table, paragraph, pyplot
+from lbopt.reporting.figures.common import (
     cell_loads_section,
     load_figure,
     map_section,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lbopt.report.blocks import df_table, figure, heading, kv_table, paragraph, pre, pyplot
+from lbopt.reporting.blocks import df_table, figure, heading, kv_table, paragraph, pre, pyplot
 
 
 def map_figure(cells: pd.DataFrame, users: pd.DataFrame | None, serving_col: str):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lbopt.report.blocks import df_table, heading, kv_table
+from lbopt.reporting.blocks import df_table, heading, kv_table
 
 
 def sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lbopt.report.blocks import heading, kv_table, paragraph
-from lbopt.report.figures.common import cell_loads_section, map_section
+from lbopt.reporting.blocks import heading, kv_table, paragraph
+from lbopt.reporting.figures.common import cell_loads_section, map_section
 
 _CERTIFICATE = ("objective", "value", "bound", "gap", "lp_bound", "value_before", "level", "units")
 _MODEL = (

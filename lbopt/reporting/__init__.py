@@ -1,5 +1,5 @@
 """Reports rendered from a result directory."""
 
-from lbopt.report.html import render_report
+from lbopt.reporting.html import render_report
 
 __all__ = ["render_report"]

@@ -1,0 +1,102 @@
+"""The Python API (lbopt.api, lbopt.generate, lbopt.plot): the same numbers as the command line, results read back
+whole, in-memory instances checked like files, and the documented examples run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import lbopt
+from lbopt.cli import main
+from lbopt.instance.model import Instance
+
+matplotlib.use("Agg")
+
+#: modules whose examples are documentation: each example must run and print what it says
+DOCUMENTED = [
+    "lbopt.api",
+    "lbopt.generate",
+    "lbopt.plot",
+    "lbopt.radio.link",
+    "lbopt.radio.pathloss",
+    "lbopt.experiments.claims",
+    "formulations.cio_lp",
+]
+
+
+@pytest.mark.parametrize("module", DOCUMENTED)
+def test_documented_examples_run(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+def test_tab_completion_offers_the_api():
+    names = dir(lbopt)
+    for name in ("solve", "compare", "validate", "report", "read_result", "list_methods", "generate", "plot"):
+        assert name in names
+    assert "hetnet" in dir(lbopt.generate)
+    assert "loads" in dir(lbopt.plot)
+
+
+def test_the_api_gives_the_command_lines_numbers(tmp_path, tiny_path):
+    res = CliRunner().invoke(main, ["solve", str(tiny_path), "-m", "oslb", "--out", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    cli = json.loads((tmp_path / "cli" / "result.json").read_text())
+    api = lbopt.solve(tiny_path, "oslb")
+    assert api.evaluation == pytest.approx(cli["evaluation"])
+    assert api.objective == pytest.approx(cli["objective"])
+
+
+def test_read_result_gives_back_what_was_written(tmp_path):
+    net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    cmp = lbopt.compare(net, ["none", "mlb"], reference="ua-opt")
+    page = lbopt.report(cmp, tmp_path / "cmp")
+    assert page.name == "report.html"
+    back = lbopt.read_result(tmp_path / "cmp")
+    assert back.kind == "comparison"
+    written = cmp.table.map(lambda v: np.nan if v is None else v)  # a CSV has no None, only empty cells
+    pd.testing.assert_frame_equal(back.tables["comparison"], written, check_dtype=False)
+    assert set(back.children) == {"none", "mlb", "ua-opt"}
+    mlb = back.children["mlb"]
+    assert mlb.evaluation == pytest.approx(cmp.results["mlb"].evaluation)
+    assert mlb.status == cmp.results["mlb"].status
+    pd.testing.assert_frame_equal(
+        mlb.tables["users"][["id", "serving_after"]],
+        cmp.results["mlb"].tables["users"][["id", "serving_after"]].astype({"id": str, "serving_after": str}),
+    )
+    # the gap is measured against ua-opt's proven bound, never negative
+    assert (cmp.table["gap_max_load"].dropna() >= 0).all()
+
+
+def test_an_instance_built_in_memory_is_checked_like_a_file():
+    cells = pd.DataFrame({"id": ["a", "b"], "prb_demand": [3.0, -1.0], "prb_capacity": [5.0, 5.0]})
+    with pytest.raises(lbopt.InstanceError, match=r"field 'cells.prb_demand', row 1"):
+        lbopt.solve(Instance(name="neg", cells=cells), "oslb")
+    dup = cells.assign(id=["a", "a"], prb_demand=[3.0, 1.0])
+    with pytest.raises(lbopt.InstanceError, match=r"field 'cells.id', row 1"):
+        lbopt.check_instance(Instance(name="dup", cells=dup))
+    links = pd.DataFrame({"a": ["a"], "b": ["zz"]})
+    with pytest.raises(lbopt.InstanceError, match="zz"):
+        lbopt.check_instance(Instance(name="ref", cells=cells.assign(prb_demand=[3.0, 1.0]), links=links))
+
+
+def test_list_methods_and_plots():
+    table = lbopt.list_methods()
+    assert table.set_index("method").loc["ua-opt", "family"] == "optimum"
+    assert "time_limit" in table.set_index("method").loc["ua-opt", "parameters"]
+    net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    res = lbopt.solve(net, "mlb")
+    ax = lbopt.plot.cell_map(res, net)
+    assert len(ax.collections) == 2  # users, then cells
+    np.testing.assert_allclose(
+        ax.collections[1].get_array(), res.cells.set_index("id").loc[net.cells["id"], "load_after"]
+    )
+    assert lbopt.plot.trace(res).get_xlabel() == "period"
