@@ -132,15 +132,20 @@ def solve_cio_lp(problem: CioProblem) -> CioSolution:
         h.run()
         solves = 3
     _require_optimal(h, highspy)
-    x = np.asarray(h.getSolution().col_value)
-    offsets = x[:n]
-    # violations recomputed from the offsets themselves, not taken from the slacks
+    offsets = np.asarray(h.getSolution().col_value)[:n]
+    facts = SolverFacts(name="highs", time_s=time.perf_counter() - t0, gap=0.0, extra={"lp_solves": solves})
+    return _solution(problem, offsets, facts, exact)
+
+
+def _solution(problem: CioProblem, offsets: np.ndarray, facts: SolverFacts, exact: bool | None = None) -> CioSolution:
+    """The solution of ``offsets``: violations recomputed from the offsets themselves (not from a solver's slacks);
+    ``exact`` when given (the LP's feasibility test), else whether every requirement is met."""
     lo, hi = problem.bound_row()
     value = problem.side * offsets[problem.link]
     violation = np.maximum(np.maximum(lo - value, 0.0), np.maximum(value - hi, 0.0))
     violation[violation < VIOLATION_TOL] = 0.0
-    cur = np.zeros(n) if problem.current_db is None else np.asarray(problem.current_db, float)
-    facts = SolverFacts(name="highs", time_s=time.perf_counter() - t0, gap=0.0, extra={"lp_solves": solves})
+    exact = not violation.any() if exact is None else exact
+    cur = np.zeros(problem.n_links) if problem.current_db is None else np.asarray(problem.current_db, float)
     return CioSolution(
         status=Status.OPTIMAL if exact else Status.FEASIBLE,
         offsets_db=offsets,
@@ -183,19 +188,8 @@ def solve_cio_steps(problem: CioProblem, steps: np.ndarray) -> CioSolution:
     # lexicographic: violation (within 1e-9), then change, then magnitude
     key = np.where(per_link <= least + 1e-9 * np.maximum(1.0, least), change + 1e-7 * np.abs(steps)[None, :], np.inf)
     offsets = steps[np.argmin(key, axis=1)]
-    chosen = problem.side * offsets[problem.link]
-    violation = np.maximum(np.maximum(lo - chosen, 0.0), np.maximum(chosen - hi, 0.0))
-    violation[violation < VIOLATION_TOL] = 0.0
-    exact = not violation.any()
     facts = SolverFacts(name="enumeration", time_s=time.perf_counter() - t0, gap=0.0, extra={"steps": len(steps)})
-    return CioSolution(
-        status=Status.OPTIMAL if exact else Status.FEASIBLE,
-        offsets_db=offsets,
-        violation_db=violation,
-        objective=float(np.abs(offsets - cur).sum()),
-        exact=exact,
-        facts=facts,
-    )
+    return _solution(problem, offsets, facts)
 
 
 def _require_optimal(h, highspy) -> None:

@@ -333,3 +333,17 @@ def test_strongest_from_the_matrices_equals_the_chunked_evaluation():
     assert (inst.cells["tier"].to_numpy()[expected] != "macro").any()  # the bias matters here
     np.testing.assert_array_equal(serving_or_strongest(inst, m["rsrp_dbm"]), expected)
     np.testing.assert_array_equal(serving_or_strongest(inst), expected)
+
+
+def test_nr_256qam_table():
+    """TS 38.214 Table 5.2.2.1-3's efficiencies (typed here); 23 dB reaches entry 12 (22.7 dB, 256QAM 711/1024),
+    30 dB entry 15; entries 13-15's thresholds rise with their efficiency."""
+    from lbopt.radio.link import CQI_NR
+
+    table_3 = [0.1523, 0.3770, 0.8770, 1.4766, 1.9141, 2.4063, 2.7305, 3.3223, 3.9023, 4.5234, 5.1152, 5.5547]
+    table_3 += [6.2266, 6.9141, 7.4063]
+    assert list(CQI_NR.efficiency) == table_3
+    assert CQI_NR.modulation_order[11:] == (8, 8, 8, 8)
+    rate = rate_per_prb_bps(np.array([23.0, 30.0, -7.0]), RadioConfig(link="cqi-nr"))
+    np.testing.assert_allclose(rate, [180e3 * 0.86 * 5.5547, 180e3 * 0.86 * 7.4063, 0.0], rtol=1e-12)
+    assert np.all(np.diff(CQI_NR.sinr_threshold_db) > 0)

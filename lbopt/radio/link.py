@@ -70,6 +70,10 @@ CQI_LTE = CqiTable(
 _GAP_256QAM_DB = 22.7 - 10.0 * np.log10(2.0**5.5547 - 1.0)  # entry 12's SNR gap to Shannon, ≈ 6.07 dB
 
 
+#: the 64QAM entries (0-based) that NR's 256QAM table keeps as its entries 1-11
+_SHARED = (0, 2, 4, 6, 7, 8, 9, 10, 11, 12, 13)
+
+
 def _gap_threshold(efficiency: float) -> float:
     return round(float(10.0 * np.log10(2.0**efficiency - 1.0) + _GAP_256QAM_DB), 2)
 
@@ -80,40 +84,10 @@ CQI_NR = CqiTable(
     "entries 13-15 at entry 12's SNR gap to Shannon (lbopt)",
     modulation_order=(2, 2, 2, 4, 4, 4, 6, 6, 6, 6, 6, 8, 8, 8, 8),
     code_rate_x1024=(78, 193, 449, 378, 490, 616, 466, 567, 666, 772, 873, 711, 797, 885, 948),
-    efficiency=(
-        0.1523,
-        0.3770,
-        0.8770,
-        1.4766,
-        1.9141,
-        2.4063,
-        2.7305,
-        3.3223,
-        3.9023,
-        4.5234,
-        5.1152,
-        5.5547,
-        6.2266,
-        6.9141,
-        7.4063,
-    ),
-    sinr_threshold_db=(
-        -6.7,
-        -2.3,
-        2.4,
-        5.9,
-        8.1,
-        10.3,
-        11.7,
-        14.1,
-        16.3,
-        18.7,
-        21.0,
-        22.7,
-        _gap_threshold(6.2266),
-        _gap_threshold(6.9141),
-        _gap_threshold(7.4063),
-    ),
+    # entries 1-11 are 64QAM entries 1, 3, 5, 7-14; entry 12 has entry 15's efficiency with 256QAM
+    efficiency=(*(CQI_LTE.efficiency[i] for i in _SHARED), 5.5547, 6.2266, 6.9141, 7.4063),
+    sinr_threshold_db=tuple(CQI_LTE.sinr_threshold_db[i] for i in (*_SHARED, 14))
+    + tuple(_gap_threshold(e) for e in (6.2266, 6.9141, 7.4063)),
 )
 
 CQI_TABLES = {"cqi-lte": CQI_LTE, "cqi-nr": CQI_NR}
