@@ -22,28 +22,29 @@ from lbopt.radio.shadowing import correlated_shadowing_db, id_keys
 C = 299_792_458.0
 
 
-def uma_by_hand(d2d: float, los: bool, fc: float = 2.0, h_bs: float = 25.0, h_ut: float = 1.5) -> float:
+def _dual_slope_by_hand(d2d, los, fc, h_bs, h_ut, a, b, c, nlos):
+    """UMa/UMi LOS: PL1 up to d'_BP (effective heights h − 1 m), PL2 beyond; NLOS: max(LOS, NLOS')."""
     d3d = math.hypot(d2d, h_bs - h_ut)
     d_bp = 4 * (h_bs - 1) * (h_ut - 1) * fc * 1e9 / C
     if d2d <= d_bp:
-        pl_los = 28.0 + 22 * math.log10(d3d) + 20 * math.log10(fc)
+        pl_los = a + b * math.log10(d3d) + 20 * math.log10(fc)
     else:
-        pl_los = 28.0 + 40 * math.log10(d3d) + 20 * math.log10(fc) - 9 * math.log10(d_bp**2 + (h_bs - h_ut) ** 2)
-    if los:
-        return pl_los
-    return max(pl_los, 13.54 + 39.08 * math.log10(d3d) + 20 * math.log10(fc) - 0.6 * (h_ut - 1.5))
+        pl_los = a + 40 * math.log10(d3d) + 20 * math.log10(fc) - c * math.log10(d_bp**2 + (h_bs - h_ut) ** 2)
+    return pl_los if los else max(pl_los, nlos(d3d))
+
+
+def uma_by_hand(d2d: float, los: bool, fc: float = 2.0, h_bs: float = 25.0, h_ut: float = 1.5) -> float:
+    def nlos(d3d):
+        return 13.54 + 39.08 * math.log10(d3d) + 20 * math.log10(fc) - 0.6 * (h_ut - 1.5)
+
+    return _dual_slope_by_hand(d2d, los, fc, h_bs, h_ut, 28.0, 22.0, 9.0, nlos)
 
 
 def umi_by_hand(d2d: float, los: bool, fc: float = 3.5, h_bs: float = 10.0, h_ut: float = 1.5) -> float:
-    d3d = math.hypot(d2d, h_bs - h_ut)
-    d_bp = 4 * (h_bs - 1) * (h_ut - 1) * fc * 1e9 / C
-    if d2d <= d_bp:
-        pl_los = 32.4 + 21 * math.log10(d3d) + 20 * math.log10(fc)
-    else:
-        pl_los = 32.4 + 40 * math.log10(d3d) + 20 * math.log10(fc) - 9.5 * math.log10(d_bp**2 + (h_bs - h_ut) ** 2)
-    if los:
-        return pl_los
-    return max(pl_los, 35.3 * math.log10(d3d) + 22.4 + 21.3 * math.log10(fc) - 0.3 * (h_ut - 1.5))
+    def nlos(d3d):
+        return 35.3 * math.log10(d3d) + 22.4 + 21.3 * math.log10(fc) - 0.3 * (h_ut - 1.5)
+
+    return _dual_slope_by_hand(d2d, los, fc, h_bs, h_ut, 32.4, 21.0, 9.5, nlos)
 
 
 def rma_by_hand(d2d: float, los: bool, fc: float = 0.7, h_bs: float = 35.0, h_ut: float = 1.5) -> float:
