@@ -28,6 +28,7 @@ DOCUMENTED = [
     "lbopt.radio.pathloss",
     "lbopt.experiments.claims",
     "formulations.cio_lp",
+    "lbopt.reporting.blocks",
 ]
 
 
@@ -100,3 +101,18 @@ def test_list_methods_and_plots():
         ax.collections[1].get_array(), res.cells.set_index("id").loc[net.cells["id"], "load_after"]
     )
     assert lbopt.plot.trace(res).get_xlabel() == "period"
+
+
+def test_report_tables_fit_the_page_and_numbers_carry_units():
+    """A comparison of 3 methods × 17 columns is shown transposed (one column per method); times print 3
+    significant digits with their unit, nested solver facts too."""
+    from lbopt.reporting.blocks import df_table, kv_table
+
+    wide = pd.DataFrame({"method": ["a", "b", "c"], **{f"metric_{i}": [0.123456, 1.0, None] for i in range(16)}})
+    html = df_table(wide)
+    assert html.count("<tr") == 1 + 16  # header + one row per metric
+    assert "<th>a</th>" in html
+    assert "0.1235" in html
+    facts = kv_table({"time_s": 0.0006548119999933988, "extra": {"total_time_s": 0.9002098270029819}})
+    assert "0.000655 s" in facts
+    assert "total_time_s: 0.9 s" in facts

@@ -12,13 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["CSS", "df_table", "esc", "figure", "heading", "kv_table", "paragraph", "pre", "pyplot"]
+__all__ = ["CSS", "df_table", "esc", "figure", "heading", "kv_table", "number", "paragraph", "pre", "pyplot", "unit_of"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0} td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left}
-th{background:#f5f5f5} .status{display:inline-block;padding:.1rem .6rem;border-radius:.8rem;background:#e8f0fe}
+th{background:#f5f5f5} td{font-variant-numeric:tabular-nums}
+.status{display:inline-block;padding:.1rem .6rem;border-radius:.8rem;background:#e8f0fe}
 img{max-width:100%} .muted{color:#666} .wide{overflow-x:auto;font-size:.85rem}
 """
 
@@ -58,21 +59,67 @@ def pre(text: str) -> str:
     return f"<pre style='white-space:pre-wrap'>{esc(text)}</pre>"
 
 
+#: units read from a key's suffix, for the numbers a report prints
+UNITS = (("_s", "s"), ("_db", "dB"), ("_dbm", "dBm"), ("_w", "W"), ("_bps", "bit/s"), ("_m", "m"), ("_hz", "Hz"))
+#: a table wider than this many columns, with few rows, is shown transposed (no horizontal scrolling)
+WIDE_COLUMNS = 9
+
+
+def unit_of(key: str) -> str:
+    """The unit a key's suffix names (``time_s`` → ``s``), or ``""``."""
+    key = str(key).lower()
+    return next((unit for suffix, unit in UNITS if key.endswith(suffix)), "")
+
+
+def number(value: Any, key: str = "", with_unit: bool = True) -> str:
+    """A value as a report prints it: 4 significant digits (3 for times), the unit its key names, thousands
+    separated; empty for missing values.
+
+    Examples
+    --------
+    >>> number(0.0006548119999933988, "step1_s"), number(0.036500000000000005), number(2.587, "cio_db")
+    ('0.000655 s', '0.0365', '2.587 dB')
+    >>> number(3535.499999999999, "max_flow"), number(None), number(12000, "users")
+    ('3535', '', '12,000')
+    """
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    unit = unit_of(key) if with_unit else ""
+    digits = 3 if unit == "s" else 4
+    if isinstance(value, int) or (abs(value) >= 1000 and float(value).is_integer()):
+        text = f"{int(value):,}"
+    elif abs(value) >= 10**digits:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:.{digits}g}"
+    return f"{text} {unit}" if unit else text
+
+
+def _cell(key: str, value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{a}: {_cell(a, b)}" for a, b in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(key, v) for v in value)
+    return number(value, key)
+
+
 def kv_table(items: dict[str, Any]) -> str:
-    rows = []
-    for k, v in items.items():
-        if isinstance(v, float):
-            v = f"{v:.6g}"
-        elif isinstance(v, dict):
-            v = ", ".join(f"{a}: {b}" for a, b in v.items())
-        elif isinstance(v, list):
-            v = ", ".join(map(str, v))
-        rows.append(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>")
+    """Keys and values, numbers formatted by :func:`number` (nested sections too)."""
+    rows = [f"<tr><th>{esc(k)}</th><td>{esc(_cell(k, v))}</td></tr>" for k, v in items.items()]
     return "<table>" + "".join(rows) + "</table>"
 
 
 def df_table(df: pd.DataFrame, max_rows: int = 60) -> str:
+    """A data table, numbers formatted per column (:func:`number`, units in the headers' suffixes); a table wider
+    than :data:`WIDE_COLUMNS` columns with at most 12 rows is transposed so that it fits the page."""
     shown = df.head(max_rows)
-    body = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, escape=True)
+    text = pd.DataFrame({c: [number(v, str(c), with_unit=False) for v in shown[c]] for c in shown.columns})
+    if len(text.columns) > WIDE_COLUMNS and len(text) <= 12:
+        text = text.set_index(text.columns[0]).T
+        text.columns.name = None
+        text = text.reset_index(names="")
+    body = text.to_html(index=False, border=0, escape=True)
     more = f"<p class='muted'>first {max_rows} of {len(df)} rows; all in the CSV beside this report</p>"
     return f"<div class='wide'>{body}</div>" + (more if len(df) > max_rows else "")

@@ -1,0 +1,105 @@
+"""City scale (issue "real networks", part 5): the user-level methods on 2,232 cells × 30,000 users.
+
+The layout is a synthetic OpenCelliD export of the issue's size — 744 three-sector LTE sites uniform over
+11 km × 11 km (about a German city's core), `range` 800 m — read by ``lbopt generate sites`` (co-sited cells become
+sectors 120° apart), 30,000 users uniform over it at 1 Mbit/s, the default CQI link. The issue's goals: ``oslb``
+≤ 5 s and ≤ 1 GB end to end, ``mlb`` and ``zou-alg1`` ≤ 10 s, ``ua-opt``'s LP bound ≤ 30 s. Each case runs in a
+fresh process (its own peak memory); the time is the whole method through :func:`lbopt.methods.solve`, evaluation
+included.
+
+    python benchmarks/bench_city.py [--out benchmarks/results/city.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from results_io import peak_rss_mb, write_rows
+
+CASES = {
+    "oslb": ("oslb", {}),
+    "mlb": ("mlb", {}),
+    "zou-alg1": ("zou-alg1", {}),
+    "ua-opt LP bound": ("ua-opt", {"relaxation": True, "second_stage": "none"}),
+}
+SITES, USERS = 744, 30_000
+
+
+def city_sites(path: Path) -> Path:
+    """A synthetic OpenCelliD export: 744 sites × 3 sectors (2,232 cells), seeded."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    lat = 48.137 + rng.uniform(-0.05, 0.05, SITES)
+    lon = 11.575 + rng.uniform(-0.075, 0.075, SITES)
+    rows = [
+        {"radio": "LTE", "mcc": "262", "net": "01", "area": str(100 + s // 50), "cell": f"{3 * s + k:06d}", "unit": 0,
+         "lon": f"{lon[s]:.6f}", "lat": f"{lat[s]:.6f}", "range": 800, "samples": 5, "changeable": 1, "created": 1,
+         "updated": 1, "averageSignal": 0}
+        for s in range(SITES)
+        for k in range(3)
+    ]  # fmt: skip
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def make():
+    from lbopt.scenarios.drop import drop_on_layout
+    from lbopt.scenarios.sites import from_sites
+
+    with tempfile.TemporaryDirectory() as tmp:
+        layout = from_sites(city_sites(Path(tmp) / "towers.csv"), mcc="262", mnc="01", radio="LTE")
+    return drop_on_layout(layout, seed=2, uniform=USERS, demand_bps=1e6)
+
+
+def run_case(name: str) -> dict:
+    from lbopt.methods import solve
+
+    method, params = CASES[name]
+    t0 = time.perf_counter()
+    inst = make()
+    build = time.perf_counter() - t0
+    r = solve(inst, method, **params)
+    ev = r.evaluation or {}
+    return {
+        "case": name,
+        "cells": inst.n_cells,
+        "users": len(inst.users),
+        "status": r.status.value,
+        "max_load_after": ev.get("max_load_after"),
+        "outage_users": ev.get("outage_users"),
+        "build_s": round(build, 2),
+        "time_s": round(r.solver.time_s, 2),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="benchmarks/results/city.json")
+    ap.add_argument("--case", default=None)
+    args = ap.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case)))
+        return
+    rows = []
+    for name in CASES:
+        out = subprocess.run([sys.executable, __file__, "--case", name], capture_output=True, text=True, check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        row.update(machine=f"{platform.machine()}, {platform.python_version()}", date=str(date.today()))
+        print(row)
+        rows.append(row)
+    print(f"wrote {write_rows(rows, Path(args.out))}")
+
+
+if __name__ == "__main__":
+    main()
