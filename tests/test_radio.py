@@ -347,3 +347,28 @@ def test_nr_256qam_table():
     rate = rate_per_prb_bps(np.array([23.0, 30.0, -7.0]), RadioConfig(link="cqi-nr"))
     np.testing.assert_allclose(rate, [180e3 * 0.86 * 5.5547, 180e3 * 0.86 * 7.4063, 0.0], rtol=1e-12)
     assert np.all(np.diff(CQI_NR.sinr_threshold_db) > 0)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_users_numbers_do_not_depend_on_its_chunk_or_on_reused_matrices(seed):
+    """Bit for bit: the SINR and PRBs of a user are the same in any chunk of users, from the full matrices a
+    method computed (kept with the instance and reused by the evaluator), and per (user, cell) pair."""
+    from lbopt.radio.model import user_cell_pairs
+
+    inst = _random_instance(seed)  # two bands (macro, pico), shadowing
+    serving = np.random.default_rng(seed).integers(0, inst.n_cells, len(inst.users))
+    fresh = [evaluate_users(inst.with_tables(), serving, chunk_elements=c) for c in (7, 100, 10**7)]
+    for other in fresh[1:]:
+        np.testing.assert_array_equal(other.sinr_db, fresh[0].sinr_db)
+        np.testing.assert_array_equal(other.prb, fresh[0].prb)
+    pairs_fresh = user_cell_pairs(inst.with_tables(), lambda rows, rsrp: np.isfinite(rsrp), chunk_elements=50)
+    m = user_cell_matrices(inst)
+    rows = np.arange(len(serving))
+    np.testing.assert_array_equal(m["sinr_db"][rows, serving], fresh[0].sinr_db)
+    reused = evaluate_users(inst, serving)  # from the kept matrices
+    np.testing.assert_array_equal(reused.prb, fresh[0].prb)
+    np.testing.assert_array_equal(reused.rsrp_dbm, fresh[0].rsrp_dbm)
+    pairs = user_cell_pairs(inst, lambda rows, rsrp: np.isfinite(rsrp))
+    for key in ("user", "cell", "sinr_db", "prb"):
+        np.testing.assert_array_equal(pairs[key], pairs_fresh[key])
+    assert not m["prb"].flags.writeable  # kept matrices cannot be changed by a caller

@@ -195,11 +195,14 @@ def rsrp_dbm(rx_dbm: np.ndarray, n_prb: np.ndarray) -> np.ndarray:
 def _band_totals_mw(s: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Total received power per user and band (users × bands) and each column's band index (same shape as s)."""
     band = np.broadcast_to(band, s.shape) if np.ndim(band) == 2 else np.asarray(band)
-    if band.ndim == 1:  # one band per column: a matrix product with the column → band indicator
+    if band.ndim == 1:  # one band per column
+        # row sums (numpy's pairwise summation along each row), not a matrix product: BLAS may sum a row in another
+        # order depending on how many rows it is given, and a user's SINR must not depend on its chunk
         n_bands = int(band.max()) + 1
-        indicator = np.zeros((len(band), n_bands))
-        indicator[np.arange(len(band)), band] = 1.0
-        return s @ indicator, np.broadcast_to(band, s.shape)
+        if n_bands == 1:
+            return s.sum(axis=1)[:, None], np.broadcast_to(band, s.shape)
+        totals = np.stack([s[:, band == b].sum(axis=1) for b in range(n_bands)], axis=1)
+        return totals, np.broadcast_to(band, s.shape)
     n_bands = int(band.max()) + 1
     totals = np.stack([np.where(band == b, s, 0.0).sum(axis=1) for b in range(n_bands)], axis=1)
     return totals, band
@@ -385,6 +388,9 @@ def evaluate_users(
         k = min(int(candidates), cells.n)
         _, nearest = cKDTree(cells.xy).query(xy, k=k)
         nearest = nearest.reshape(n_users, k)
+    cached = cached_matrices(instance) if candidates is None else None
+    if cached is not None:  # the matrices a method already computed for this instance: the same numbers
+        return _from_matrices(cached, serving, bias, demand, radio, progress)
     out_serving = np.full(n_users, -1, dtype=np.int64)
     out = {name: np.full(n_users, np.nan) for name in ("rsrp", "sinr", "rate")}
     width = cells.n if candidates is None else k
@@ -417,6 +423,21 @@ def evaluate_users(
     return UserRadio(out_serving, out["rsrp"], out["sinr"], rate, prb)
 
 
+def _from_matrices(m: dict, serving, bias, demand, radio: RadioConfig, progress) -> UserRadio:
+    """:func:`evaluate_users` read from full matrices (the arithmetic of the chunked path, element for element)."""
+    n_users = m["rsrp_dbm"].shape[0]
+    chosen = np.argmax(m["rsrp_dbm"] + bias[None, :], axis=1) if serving is None else np.asarray(serving, np.int64)
+    attached = chosen >= 0
+    rows, col = np.arange(n_users), np.maximum(chosen, 0)
+    rsrp = np.where(attached, m["rsrp_dbm"][rows, col], np.nan)
+    sinr = np.where(attached, m["sinr_db"][rows, col], np.nan)
+    if progress is not None:
+        progress(n_users)
+    rate = rate_per_prb_bps(sinr, radio)
+    chosen = np.where(attached, chosen, -1)
+    return UserRadio(chosen, rsrp, sinr, rate, np.where(attached, prbs_needed(demand, rate, radio), 0.0))
+
+
 def _column_of(cols: np.ndarray, chosen: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Column index of each user's chosen cell among its evaluated columns (−1: not attached / not evaluated)."""
     full = np.broadcast_to(cols, shape)
@@ -425,12 +446,35 @@ def _column_of(cols: np.ndarray, chosen: np.ndarray, shape: tuple[int, int]) -> 
     return np.where(found, hit.argmax(axis=1), -1)
 
 
+def _cache_key(instance: Instance) -> tuple:
+    return (id(instance.users), id(instance.cells), id(instance.radio), instance.seed)
+
+
+def cached_matrices(instance: Instance) -> dict[str, np.ndarray] | None:
+    """The matrices :func:`user_cell_matrices` computed for this very instance object, or None."""
+    cached = getattr(instance, "_user_cell", None)
+    return cached[1] if cached is not None and cached[0] == _cache_key(instance) else None
+
+
 def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
     """Full users × cells matrices: ``rx_dbm``, ``rsrp_dbm``, ``sinr_db``, ``rate_per_prb_bps``, ``prb``.
 
     For methods that need every candidate cell of every user (OSLB's per-cell PRBs, A3 events, MR records);
-    memory is ``O(users × cells)``, so use it on instances of moderate size.
+    memory is ``O(users × cells)``, so use it on instances of moderate size. The matrices are kept with the
+    instance object (read-only) and reused by :func:`evaluate_users` and :func:`user_cell_pairs`, which compute
+    every number with the same arithmetic (so a user's numbers are the same whichever computed them).
     """
+    hit = cached_matrices(instance)
+    if hit is not None:
+        return hit
+    out = _full_matrices(instance)
+    for array in out.values():
+        array.flags.writeable = False
+    object.__setattr__(instance, "_user_cell", (_cache_key(instance), out))
+    return out
+
+
+def _full_matrices(instance: Instance) -> dict[str, np.ndarray]:
     cells = RadioCells.from_instance(instance)
     xy, keys, demand = _user_arrays(instance)
     radio = instance.radio
@@ -446,6 +490,30 @@ def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
     }
 
 
+def _pair_chunks(instance: Instance, chunk_elements: int):
+    """``(first user, RSRP chunk × cells, sinr_of(u, j))`` over the users: one chunk from the matrices a method
+    already computed for this instance, else chunks computed here (memory ``O(chunk × cells)``)."""
+    cached = cached_matrices(instance)
+    if cached is not None:
+        yield 0, cached["rsrp_dbm"], lambda u, j: cached["sinr_db"][u, j]
+        return
+    cells = RadioCells.from_instance(instance)
+    xy, keys, _ = _user_arrays(instance)
+    step = max(1, chunk_elements // max(cells.n, 1))
+    for start in range(0, len(keys), step):
+        sl = slice(start, min(start + step, len(keys)))
+        rx = _received(instance, cells, xy, keys, sl)
+        s = db_to_linear(rx)
+        totals, _ = _band_totals_mw(s, cells.band)
+
+        def sinr_of(u, j, s=s, totals=totals):  # the arithmetic of serving_sinr_db and sinr_db, element for element
+            own = s[u, j]
+            interference = instance.radio.interference_load * np.maximum(totals[u, cells.band[j]] - own, 0.0)
+            return linear_to_db(own / (interference + db_to_linear(cells.noise_dbm[j])))
+
+        yield start, rsrp_dbm(rx, cells.n_prb), sinr_of
+
+
 def user_cell_pairs(
     instance: Instance,
     select: Callable[[slice, np.ndarray], np.ndarray],
@@ -458,24 +526,15 @@ def user_cell_pairs(
     ``rate_per_prb_bps`` and ``prb`` per kept pair, by user and then cell: the numbers
     :func:`evaluate_users` gives a user served by that cell (interference from every cell, as there).
     """
-    cells = RadioCells.from_instance(instance)
     radio = instance.radio
-    xy, keys, demand = _user_arrays(instance)
+    demand = _user_arrays(instance)[2]
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user", "cell", "rsrp_dbm", "sinr_db")}
-    step = max(1, chunk_elements // max(cells.n, 1))
-    for start in range(0, len(keys), step):
-        sl = slice(start, min(start + step, len(keys)))
-        rx = _received(instance, cells, xy, keys, sl)
-        rsrp = rsrp_dbm(rx, cells.n_prb)
-        u, j = np.nonzero(select(sl, rsrp))
-        s = db_to_linear(rx)
-        totals, _ = _band_totals_mw(s, cells.band)
-        own = s[u, j]  # the same arithmetic as serving_sinr_db, so that a pair's PRBs equal evaluate_users'
-        interference = radio.interference_load * np.maximum(totals[u, cells.band[j]] - own, 0.0)
+    for start, rsrp, sinr_of in _pair_chunks(instance, chunk_elements):
+        u, j = np.nonzero(select(slice(start, start + len(rsrp)), rsrp))
         parts["user"].append(u + start)
         parts["cell"].append(j)
         parts["rsrp_dbm"].append(rsrp[u, j])
-        parts["sinr_db"].append(linear_to_db(own / (interference + db_to_linear(cells.noise_dbm[j]))))
+        parts["sinr_db"].append(sinr_of(u, j))
     out = {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
     out["user"], out["cell"] = out["user"].astype(np.int64), out["cell"].astype(np.int64)
     out["rate_per_prb_bps"] = rate_per_prb_bps(out["sinr_db"], radio)
