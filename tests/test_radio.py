@@ -371,4 +371,5 @@ def test_a_users_numbers_do_not_depend_on_its_chunk_or_on_reused_matrices(seed):
     pairs = user_cell_pairs(inst, lambda rows, rsrp: np.isfinite(rsrp))
     for key in ("user", "cell", "sinr_db", "prb"):
         np.testing.assert_array_equal(pairs[key], pairs_fresh[key])
-    assert not m["prb"].flags.writeable  # kept matrices cannot be changed by a caller
+    assert not user_cell_matrices(inst)["sinr_db"].flags.writeable  # kept matrices cannot be changed by a caller
+    np.testing.assert_array_equal(user_cell_matrices(inst)["prb"], m["prb"])  # derived again, the same

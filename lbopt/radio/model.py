@@ -460,17 +460,27 @@ def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
     """Full users × cells matrices: ``rx_dbm``, ``rsrp_dbm``, ``sinr_db``, ``rate_per_prb_bps``, ``prb``.
 
     For methods that need every candidate cell of every user (OSLB's per-cell PRBs, A3 events, MR records);
-    memory is ``O(users × cells)``, so use it on instances of moderate size. The matrices are kept with the
+    memory is ``O(users × cells)``, so use it on instances of moderate size. RSRP and SINR are kept with the
     instance object (read-only) and reused by :func:`evaluate_users` and :func:`user_cell_pairs`, which compute
-    every number with the same arithmetic (so a user's numbers are the same whichever computed them).
+    every number with the same arithmetic (so a user's numbers are the same whichever computed them); the other
+    matrices are not kept (a second call derives them from these).
     """
     hit = cached_matrices(instance)
-    if hit is not None:
-        return hit
+    if hit is not None:  # the rest follows from these by the same element-wise arithmetic
+        demand = _user_arrays(instance)[2]
+        rate = rate_per_prb_bps(hit["sinr_db"], instance.radio)
+        n_prb = RadioCells.from_instance(instance).n_prb
+        return {
+            **hit,
+            "rx_dbm": hit["rsrp_dbm"] + 10.0 * np.log10(12.0 * n_prb),
+            "rate_per_prb_bps": rate,
+            "prb": prbs_needed(demand[:, None], rate, instance.radio),
+        }
     out = _full_matrices(instance)
-    for array in out.values():
+    kept = {k: out[k] for k in ("rsrp_dbm", "sinr_db")}  # what the evaluator reads; the rest is not kept
+    for array in kept.values():
         array.flags.writeable = False
-    object.__setattr__(instance, "_user_cell", (_cache_key(instance), out))
+    object.__setattr__(instance, "_user_cell", (_cache_key(instance), kept))
     return out
 
 
