@@ -116,3 +116,19 @@ def test_report_tables_fit_the_page_and_numbers_carry_units():
     facts = kv_table({"time_s": 0.0006548119999933988, "extra": {"total_time_s": 0.9002098270029819}})
     assert "0.000655 s" in facts
     assert "total_time_s: 0.9 s" in facts
+
+
+def test_a_comparison_opens_with_its_verdict(tmp_path):
+    """The best method per measure, the certified reference apart, and the report's first section says so."""
+    net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    cmp = lbopt.compare(net, ["none", "mlb", "oslb", "ua-opt"])
+    verdict = cmp.tables["verdict"].set_index("column")
+    contenders = cmp.table[cmp.table["method"] != "ua-opt"].set_index("method")
+    lowest = contenders["max_load_after"].astype(float)
+    assert set(verdict.loc["max_load_after", "best"].split(", ")) == set(lowest[lowest == lowest.min()].index)
+    assert verdict.loc["max_load_after", "value"] == lowest.min()
+    highest = contenders["ldi_after"].astype(float)
+    assert verdict.loc["ldi_after", "best"].split(", ")[0] in set(highest[highest == highest.max()].index)
+    html = lbopt.report(cmp, tmp_path / "c").read_text()
+    assert html.index("Verdict") < html.index("Instance")
+    assert "the yardstick, not a contender" in html

@@ -18,6 +18,7 @@ The planned volume of a flow plan over the flow optimum is reported as what it i
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from lbopt.instance.model import Instance
@@ -108,10 +109,11 @@ def standing(results: dict[str, Result]) -> pd.DataFrame:
 
 def loads_table(
     instance: Instance, results: dict[str, Result], references: dict[str, Result] | None = None
-) -> pd.DataFrame | dict[str, pd.DataFrame]:
-    """One row per method, every number from its ``evaluation`` (measured alike from its final state), with the
-    gap of its largest load to the certified bound of the references (or of a reference among the rows); with a
-    certified optimum among them, also where each stands (:func:`standing`)."""
+) -> dict[str, pd.DataFrame]:
+    """``comparison``: one row per method, every number from its ``evaluation`` (measured alike from its final
+    state), with the gap of its largest load to the certified bound of the references (or of a reference among the
+    rows); ``verdict``: the best method per measure (:func:`verdict`); with a certified optimum among them,
+    ``standing``: where each stands (:func:`standing`)."""
     everything = {**results, **(references or {})}
     bound, outage = _bound(everything)
     rows = []
@@ -124,6 +126,45 @@ def loads_table(
     levels = set(table["level"].dropna())
     if len(levels) > 1:  # cannot happen on one instance; a table of mixed levels would compare unlike things
         raise ValueError(f"evaluations at different levels: {sorted(levels)}")
+    out = {"comparison": table, "verdict": verdict(table, {n for n, r in everything.items() if r.family == "optimum"})}
     if any(r.family == "optimum" for r in everything.values()):
-        return {"comparison": table, "standing": standing(everything)}
-    return table
+        out["standing"] = standing(everything)
+    return out
+
+
+#: the verdict's measures: (column, what it means, lower is better)
+VERDICT_MEASURES = (
+    ("max_load_after", "largest load", True),
+    ("gap_max_load", "relative gap of the largest load to the certified bound (0.1 = 10 % above it)", True),
+    ("ldi_after", "load distribution index (balance, 1 = equal)", False),
+    ("over_busy_after", "share of units at or above full load", True),
+    ("outage_users", "users in outage", True),
+    ("handovers", "handovers (the cost of balancing)", True),
+)
+
+
+def verdict(table: pd.DataFrame, references: set[str]) -> pd.DataFrame:
+    """Which method is best on each measure (the certified references apart: they are the yardstick), its value,
+    the runner-up and every method tied with the best; a measure no method reports is left out."""
+    rows = []
+    contenders = table[~table["method"].isin(references)]
+    for column, meaning, lower in VERDICT_MEASURES:
+        values = pd.to_numeric(contenders[column], errors="coerce") if column in contenders else pd.Series(dtype=float)
+        ranked = contenders.assign(v=values).dropna(subset=["v"]).sort_values("v", ascending=lower, kind="stable")
+        if ranked.empty:
+            continue
+        best = ranked.iloc[0]
+        tied = ranked[np.isclose(ranked["v"], best["v"], rtol=1e-9, atol=1e-12)]["method"].tolist()
+        runner = ranked[~ranked["method"].isin(tied)].head(1)
+        rows.append(
+            {
+                "measure": meaning,
+                "column": column,
+                "best": ", ".join(tied),
+                "value": float(best["v"]),
+                "runner_up": runner["method"].iloc[0] if len(runner) else None,
+                "runner_up_value": float(runner["v"].iloc[0]) if len(runner) else None,
+                "methods_measured": len(ranked),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lbopt.reporting.blocks import df_table, esc, figure, heading, kv_table, paragraph, pyplot
+from lbopt.reporting.blocks import df_table, esc, figure, heading, kv_table, number, paragraph, pyplot
 from lbopt.reporting.figures.common import (
     cell_loads_section,
     load_figure,
@@ -111,11 +111,11 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     return parts + map_section(cells, tables.get("users")) + cell_loads_section(cells)
 
 
-def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
-    """The loads comparison table and its figure."""
+def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The verdict (opening the page), then where each method stands, the comparison table and its figure."""
     comp = tables["comparison"]
     level = ", ".join(map(str, comp["level"].dropna().unique())) or "cell"
-    return [
+    body = [
         *standing_sections(tables),
         heading("Comparison"),
         df_table(comp.drop(columns=["time_s"], errors="ignore")),
@@ -130,6 +130,30 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
             muted=True,
         ),
     ]
+    return {"lead": verdict_sections(tables), "body": body}
+
+
+def verdict_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """The comparison's verdict in words: the best method per measure, as the comparison chose it."""
+    table = tables.get("verdict")
+    if table is None or not len(table):
+        return []
+    comp = tables["comparison"]
+    lines = []
+    for _, row in table.iterrows():
+        text = f"{row['measure']}: {row['best']} ({number(row['value'])})"
+        if isinstance(row.get("runner_up"), str):
+            text += f", then {row['runner_up']} ({number(row['runner_up_value'])})"
+        lines.append(f"<li>{esc(text)}</li>")
+    bound = comp["max_load_bound"].dropna() if "max_load_bound" in comp else pd.Series(dtype=float)
+    lead = (
+        f"The certified bound of the largest load is {number(float(bound.iloc[0]))}: no association of the "
+        "candidates does better."
+        if len(bound)
+        else "No certified bound in this comparison (add --reference ua-opt for one)."
+    )
+    intro = "Best of the compared methods on each measure (a certified reference is the yardstick, not a contender):"
+    return [heading("Verdict"), paragraph(lead), paragraph(intro), "<ul>" + "".join(lines) + "</ul>"]
 
 
 def standing_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
