@@ -29,6 +29,7 @@ DOCUMENTED = [
     "lbopt.experiments.claims",
     "formulations.cio_lp",
     "lbopt.reporting.blocks",
+    "lbopt.experiments.executor",
 ]
 
 

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from lbopt.experiments.claims import all_points, claim, paired, verdict
-from lbopt.experiments.executor import case_seed, mean_ci
+from lbopt.experiments.executor import NONNEGATIVE, SHARE, case_seed, mean_ci
 
 NAME = "breathing"
 INSTANCE = "breathing-areas-ABC"
@@ -229,7 +229,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     for (area, method), part in per_seed.groupby(["area", "method"]):
         rec = {"area": area, "method": method, "seeds": len(part)}
         for col in ("busy_std", "over_busy", "coverage", "time_s", "delta_p_l1"):
-            m, lo, hi = mean_ci(part[col])
+            m, lo, hi = mean_ci(part[col], support=SHARE if col in ("over_busy", "coverage") else NONNEGATIVE)
             rec.update({col: m, f"{col}_ci_low": lo, f"{col}_ci_high": hi})
         out.append(rec)
     return pd.DataFrame(out)

@@ -93,8 +93,22 @@ def run_cases(
     return pd.DataFrame(rows)
 
 
-def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval of the mean."""
+#: the range of a non-negative quantity and of a share, for :func:`mean_ci`'s ``support``
+NONNEGATIVE = (0.0, np.inf)
+SHARE = (0.0, 1.0)
+
+
+def mean_ci(
+    values: pd.Series, level: float = 0.95, support: tuple[float, float] | None = None
+) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval of the mean, clipped to the quantity's ``support`` when given (a
+    t-interval over few drops of a non-negative quantity can reach below zero, where its mean cannot be).
+
+    Examples
+    --------
+    >>> mean_ci(pd.Series([0.0, 0.1]), support=NONNEGATIVE)[1]
+    0.0
+    """
     from scipy import stats
 
     x = values.dropna().to_numpy(float)
@@ -105,4 +119,7 @@ def mean_ci(values: pd.Series, level: float = 0.95) -> tuple[float, float, float
     if len(x) < 2:
         return m, m, m
     half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
-    return m, m - half, m + half
+    lo, hi = m - half, m + half
+    if support is not None:
+        lo, hi = max(lo, support[0]), min(hi, support[1])
+    return m, lo, hi

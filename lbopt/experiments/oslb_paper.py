@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from lbopt.experiments.claims import all_points, claim, equivalent, paired_rows
-from lbopt.experiments.executor import case_seed, mean_ci
+from lbopt.experiments.executor import NONNEGATIVE, SHARE, case_seed, mean_ci
 from lbopt.metrics import kaufman_roberts, load_distribution_index
 
 NAME = "oslb"
@@ -143,7 +143,7 @@ def summarise(cases: pd.DataFrame) -> pd.DataFrame:
     for busy_users, part in cases.groupby("busy_users"):
         for method in METHODS:
             for metric in ("ldi", "busy_load", "light_max_load", "new_hotspots", "mean_load", "gap_max_load"):
-                m, lo, hi = mean_ci(part[f"{metric}_{method}"])
+                m, lo, hi = mean_ci(part[f"{metric}_{method}"], support=SHARE if metric == "ldi" else NONNEGATIVE)
                 rows.append(
                     {
                         "busy_users": busy_users,

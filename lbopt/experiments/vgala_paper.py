@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from lbopt.experiments.claims import all_points, claim, equivalent, paired, verdict
-from lbopt.experiments.executor import case_seed, mean_ci
+from lbopt.experiments.executor import NONNEGATIVE, case_seed, mean_ci
 
 NAME = "vgala"
 INSTANCE = "han-ansari-3mbs-7scbs"
@@ -180,7 +180,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
         finite = np.isfinite(part["latency"].astype(float))
         for metric in ("ongrid_w", "latency", "total_load", "iterations"):
             if metric in part and part[metric].notna().any():
-                m, lo, hi = mean_ci(part.loc[finite, metric])
+                m, lo, hi = mean_ci(part.loc[finite, metric], support=NONNEGATIVE)
                 rec[f"{metric}_mean"], rec[f"{metric}_low"], rec[f"{metric}_high"] = m, lo, hi
         rec["drops"] = part["seed"].nunique()
         rec["overloaded_drops"] = int((~finite).sum())

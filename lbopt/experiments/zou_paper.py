@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from lbopt.experiments.claims import ALPHA, all_points, claim, paired_rows
-from lbopt.experiments.executor import case_seed, mean_ci
+from lbopt.experiments.executor import NONNEGATIVE, case_seed, mean_ci
 
 NAME = "zou"
 INSTANCE = "zou16"
@@ -143,7 +143,7 @@ def summarise(cases: pd.DataFrame) -> pd.DataFrame:
     for users, part in cases.groupby("users"):
         for c in ACCOMMODATION:
             for k, alg in enumerate(ALGORITHMS):
-                m, lo, hi = mean_ci(part[f"std_{alg}_c{c:g}"])
+                m, lo, hi = mean_ci(part[f"std_{alg}_c{c:g}"], support=NONNEGATIVE)
                 paper = PAPER_TABLES[c].get(int(users))
                 rows.append(
                     {

@@ -110,7 +110,16 @@ def reproduction_head(data: dict) -> list[str]:
     """The paper a reproduction follows and the run's choices (seeds, study seed, study options)."""
     params = data.get("parameters") or {}
     run = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in params.items() if v is not None)
-    return [heading("Reproduction"), paragraph(str(data.get("paper", ""))), paragraph(f"This run: {run}.", muted=True)]
+    bands = (
+        "Bands and error bars: Student-t 95 % intervals of the mean over the drops, clipped to the quantity's "
+        "range (a load or a count is never below 0, a share or an LDI never above 1); the claims use paired tests."
+    )
+    return [
+        heading("Reproduction"),
+        paragraph(str(data.get("paper", ""))),
+        paragraph(f"This run: {run}.", muted=True),
+        paragraph(bands, muted=True),
+    ]
 
 
 def claims_section(data: dict) -> list[str]:
