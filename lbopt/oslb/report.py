@@ -153,13 +153,14 @@ def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
 
 
 def _rounding_loss(o: UserLevelOutcome) -> dict:
-    """With 3GPP offset steps: the requirements the continuous offsets would miss, and the extra the steps miss."""
+    """With 3GPP offset steps: the requirements the continuous offsets would miss, beside those the steps miss
+    (``cio_deviating_requirements``) and the total violation of each (dB)."""
     if o.cio_continuous is None:
         return {}
-    continuous = len(o.cio_continuous.deviating)
     return {
-        "cio_deviating_requirements_continuous": continuous,
-        "cio_deviations_from_steps": len(o.deviations) - continuous,
+        "cio_deviating_requirements_continuous": len(o.cio_continuous.deviating),
+        "cio_violation_db": float(o.cio.violation_db.sum()),
+        "cio_violation_db_continuous": float(o.cio_continuous.violation_db.sum()),
     }
 
 
