@@ -57,6 +57,9 @@ bench: setup
 	$(BIN)/python benchmarks/bench_vgala.py
 	$(BIN)/python benchmarks/bench_spectrum.py
 	$(BIN)/python benchmarks/bench_zou.py
+	$(BIN)/python benchmarks/bench_breathing.py
+	$(BIN)/python benchmarks/bench_ua_opt.py
+	$(BIN)/python benchmarks/bench_city.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis
