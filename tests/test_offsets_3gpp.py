@@ -139,3 +139,17 @@ def test_a_3gpp_instance_file_round_trips(tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(doc))
     with pytest.raises(InstanceError, match="hysteresis"):
         load_instance(tmp_path / "bad.yaml")
+
+
+@pytest.mark.parametrize(("method", "params"), [("mlb", {"step_db": 1.5}), ("zou-alg1", {}), ("zou-greedy", {})])
+def test_every_offset_planner_writes_3gpp_steps(method, params):
+    """With handover.offset_steps 3gpp, MLB (even with a 1.5 dB step), the Zou algorithms and the greedy scheme
+    write offsets in q-OffsetRange within the bounds."""
+    from lbopt.scenarios.layouts import zou16
+
+    inst = zou16(300, seed=3) if method.startswith("zou") else hetnet(rings=1, busy_cells=2, busy_users=30, seed=8)
+    inst = inst.with_tables(handover=inst.handover.model_copy(update={"offset_steps": "3gpp"}))
+    cio = solve(inst, method, **params).tables["cio"]
+    assert len(cio)
+    assert np.isin(cio["cio_db"], Q_OFFSET_RANGE).all()
+    assert cio["cio_db"].between(inst.handover.cio_min_db, inst.handover.cio_max_db).all()

@@ -28,6 +28,7 @@ from lbopt.metrics import load_metrics
 from lbopt.oslb.procedure import group_pairs, user_state
 from lbopt.radio.handover import a3_target, pair_relations, relation_table
 from lbopt.result import Result
+from lbopt.stability.handover import nearest_step
 from lbopt.stability.transfers import handover_stability
 
 
@@ -51,6 +52,7 @@ def run_mlb(
     ha, hb = groups.head[ga], groups.head[gb]
     lo, hi = max(ho.cio_min_db, -ho.cio_max_db), min(ho.cio_max_db, -ho.cio_min_db)
     offsets = np.zeros(len(ga))
+    drive = offsets.copy()
     heads_only = np.full(rsrp.shape[1], -np.inf)
     heads_only[groups.head] = 0.0
     masked = rsrp + heads_only[None, :]
@@ -65,7 +67,8 @@ def run_mlb(
     for period in range(periods):
         loads = group_loads(serving)
         diff = loads[ga] - loads[gb]
-        offsets = np.clip(offsets + step_db * ((diff > load_gap).astype(float) - (diff < -load_gap)), lo, hi)
+        drive = np.clip(drive + step_db * ((diff > load_gap).astype(float) - (diff < -load_gap)), lo, hi)
+        offsets = nearest_step(drive, lo, hi) if ho.offset_steps == "3gpp" else drive  # what a 3GPP cell applies
         cio = np.zeros((rsrp.shape[1], rsrp.shape[1]))
         cio[ha, hb] = offsets
         cio[hb, ha] = -offsets

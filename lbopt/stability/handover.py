@@ -57,7 +57,8 @@ import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, Field
 
-from formulations.cio_lp import CioProblem, solve_cio_lp
+from formulations.cio_association import Q_OFFSET_RANGE_DB
+from formulations.cio_lp import CioProblem, solve_cio_lp, solve_cio_steps
 from lbopt.instance.schema import ZouParams
 from lbopt.radio.handover import link_requirements
 from lbopt.stability.nonconservative import bound
@@ -76,6 +77,7 @@ class HandoverSetting(ZouParams):
     cio_min_db: float = Field(default=-6.0, le=0)
     cio_max_db: float = Field(default=6.0, ge=0)
     margin_db: float = Field(default=0.1, ge=0)  # A3 margin the CIO LP keeps
+    offset_steps: Literal["continuous", "3gpp"] = "continuous"  # handover.offset_steps: q-OffsetRange values
 
 
 @dataclass
@@ -301,6 +303,20 @@ def _accept(
     return target
 
 
+def nearest_step(offsets_db: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Each offset at the nearest q-OffsetRange value within ``[lo, hi]`` (ties to the smaller magnitude).
+
+    Examples
+    --------
+    >>> nearest_step(np.array([2.4, -6.8, 7.0, 0.5]), -6.0, 6.0).tolist()
+    [2.0, -6.0, 6.0, 0.0]
+    """
+    allowed = Q_OFFSET_RANGE_DB.astype(float)
+    steps = allowed[(allowed >= lo) & (allowed <= hi)]
+    distance = np.abs(np.asarray(offsets_db, float)[:, None] - steps[None, :]) + 1e-9 * np.abs(steps)[None, :]
+    return steps[np.argmin(distance, axis=1)]
+
+
 def _cio_lp(
     setting: HandoverSetting,
     serving: np.ndarray,
@@ -329,7 +345,8 @@ def _cio_lp(
         weight=np.where(target[u] == other, len(u) + 1.0, 1.0),
     )
     new = offsets.copy()
-    new[used] = solve_cio_lp(problem).offsets_db
+    stepped = setting.offset_steps == "3gpp"
+    new[used] = (solve_cio_steps(problem, Q_OFFSET_RANGE_DB) if stepped else solve_cio_lp(problem)).offsets_db
     return new
 
 
@@ -360,6 +377,7 @@ def simulate_handover(
     link_of[links[:, 0], links[:, 1]] = np.arange(len(links))
     link_of[links[:, 1], links[:, 0]] = np.arange(len(links))
     offsets = np.zeros(len(links))
+    drive = offsets.copy()
     lo, hi = max(setting.cio_min_db, -setting.cio_max_db), min(setting.cio_max_db, -setting.cio_min_db)
     serving = np.asarray(serving).copy()
     steps = setting.steps
@@ -375,8 +393,9 @@ def simulate_handover(
         rho = _loads(serving, user_load)
         loads[k] = rho
         cio = _pair_offsets(links, offsets, n)
-        if setting.algorithm == "greedy":
-            offsets = np.clip(offsets + setting.greedy_gain_db * (rho[links[:, 0]] - rho[links[:, 1]]), lo, hi)
+        if setting.algorithm == "greedy":  # the gain accumulates in ``drive``; a 3GPP cell applies the nearest step
+            drive = np.clip(drive + setting.greedy_gain_db * (rho[links[:, 0]] - rho[links[:, 1]]), lo, hi)
+            offsets = nearest_step(drive, lo, hi) if setting.offset_steps == "3gpp" else drive
         else:
             requests = _requests(setting, rho, serving, rsrp_dbm, user_load, a, cio, table)
             accepted = _accept(setting, rho, serving, user_load, a, requests)

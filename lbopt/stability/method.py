@@ -39,6 +39,7 @@ def handover_setting(instance: Instance, algorithm: str, **overrides) -> Handove
         hysteresis_db=ho.hysteresis_db,
         cio_min_db=ho.cio_min_db,
         cio_max_db=ho.cio_max_db,
+        offset_steps=ho.offset_steps,
         **params,
     )
 
