@@ -12,6 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from lbopt.glossary import meaning
+from lbopt.glossary import unit as glossary_unit
+
 __all__ = ["CSS", "df_table", "esc", "figure", "heading", "kv_table", "number", "paragraph", "pre", "pyplot", "unit_of"]
 
 CSS = """
@@ -86,7 +89,9 @@ def number(value: Any, key: str = "", with_unit: bool = True) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
-    unit = unit_of(key) if with_unit else ""
+    unit = (unit_of(key) or glossary_unit(key)) if with_unit else ""
+    if unit == "share":
+        return f"{100 * value:.3g} %"
     digits = 3 if unit == "s" else 4
     if isinstance(value, int) or (abs(value) >= 1000 and float(value).is_integer()):
         text = f"{int(value):,}"
@@ -105,9 +110,17 @@ def _cell(key: str, value: Any) -> str:
     return number(value, key)
 
 
+def _key(key: Any, tag: str = "th") -> str:
+    """A key as a header cell, with its glossary meaning as a tooltip where the glossary defines it."""
+    text = meaning(str(key))
+    title = f" title='{esc(text)}'" if text else ""
+    return f"<{tag}{title}>{esc(key)}</{tag}>"
+
+
 def kv_table(items: dict[str, Any]) -> str:
-    """Keys and values, numbers formatted by :func:`number` (nested sections too)."""
-    rows = [f"<tr><th>{esc(k)}</th><td>{esc(_cell(k, v))}</td></tr>" for k, v in items.items()]
+    """Keys and values, numbers formatted by :func:`number` (nested sections too); keys carry their glossary
+    meaning as a tooltip."""
+    rows = [f"<tr>{_key(k)}<td>{esc(_cell(k, v))}</td></tr>" for k, v in items.items()]
     return "<table>" + "".join(rows) + "</table>"
 
 
@@ -116,10 +129,16 @@ def df_table(df: pd.DataFrame, max_rows: int = 60) -> str:
     than :data:`WIDE_COLUMNS` columns with at most 12 rows is transposed so that it fits the page."""
     shown = df.head(max_rows)
     text = pd.DataFrame({c: [number(v, str(c), with_unit=False) for v in shown[c]] for c in shown.columns})
-    if len(text.columns) > WIDE_COLUMNS and len(text) <= 12:
+    transposed = len(text.columns) > WIDE_COLUMNS and len(text) <= 12
+    if transposed:
         text = text.set_index(text.columns[0]).T
         text.columns.name = None
         text = text.reset_index(names="")
     body = text.to_html(index=False, border=0, escape=True)
+    for name in text.columns:  # headers carry their glossary meaning as a tooltip
+        body = body.replace(f"<th>{esc(name)}</th>", _key(name), 1)
+    if transposed:
+        for name in text.iloc[:, 0]:
+            body = body.replace(f"<td>{esc(name)}</td>", _key(name, "td"), 1)
     more = f"<p class='muted'>first {max_rows} of {len(df)} rows; all in the CSV beside this report</p>"
     return f"<div class='wide'>{body}</div>" + (more if len(df) > max_rows else "")
