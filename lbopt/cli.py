@@ -351,12 +351,20 @@ def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
-def report(directory: str) -> None:
+@click.option(
+    "--figures",
+    type=click.Choice(["png", "svg", "pdf"]),
+    default="png",
+    show_default=True,
+    help="figures inline as PNG or SVG, or as PDF files in DIRECTORY/figures/ (with inline previews)",
+)
+@click.option("--dpi", type=click.IntRange(50, 1200), default=None, help="resolution of PNG figures (default 110)")
+def report(directory: str, figures: str, dpi: int | None) -> None:
     """Write DIRECTORY/report.html (self-contained) from a solve, compare, validate or reproduce output."""
     with _user_errors():
         from lbopt.reporting import render_report
 
-        path = render_report(directory)
+        path = render_report(directory, figures=figures, dpi=dpi)
     click.echo(f"report: {path.resolve()}")
 
 

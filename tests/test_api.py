@@ -133,3 +133,25 @@ def test_a_comparison_opens_with_its_verdict(tmp_path):
     html = lbopt.report(cmp, tmp_path / "c").read_text()
     assert html.index("Verdict") < html.index("Instance")
     assert "the yardstick, not a contender" in html
+
+
+def test_report_figures_as_svg_png_or_pdf_files(tmp_path):
+    """--figures svg inlines vectors, pdf writes figure files beside the report (and a later png render removes
+    them: the folder holds one report), --dpi sets the PNG resolution."""
+    net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    folder = tmp_path / "c"
+    lbopt.report(lbopt.compare(net, ["none", "mlb"]), folder)
+    runner = CliRunner()
+    assert runner.invoke(main, ["report", str(folder), "--figures", "svg"]).exit_code == 0
+    assert "data:image/svg+xml;base64," in (folder / "report.html").read_text()
+    assert runner.invoke(main, ["report", str(folder), "--figures", "pdf"]).exit_code == 0
+    pdfs = sorted((folder / "figures").glob("*.pdf"))
+    assert pdfs
+    assert pdfs[0].read_bytes().startswith(b"%PDF")
+    assert f"href='figures/{pdfs[0].name}'" in (folder / "report.html").read_text()
+    sizes = []
+    for dpi in ("80", "300"):
+        assert runner.invoke(main, ["report", str(folder), "--dpi", dpi]).exit_code == 0
+        sizes.append(len((folder / "report.html").read_text()))
+    assert sizes[1] > sizes[0]
+    assert not (folder / "figures").exists()

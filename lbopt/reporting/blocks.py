@@ -6,6 +6,7 @@ Section functions (registered by families and studies) return lists of HTML stri
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 from typing import Any
@@ -15,7 +16,20 @@ import pandas as pd
 from lbopt.glossary import meaning
 from lbopt.glossary import unit as glossary_unit
 
-__all__ = ["CSS", "df_table", "esc", "figure", "heading", "kv_table", "number", "paragraph", "pre", "pyplot", "unit_of"]
+__all__ = [
+    "CSS",
+    "df_table",
+    "esc",
+    "figure",
+    "figure_settings",
+    "heading",
+    "kv_table",
+    "number",
+    "paragraph",
+    "pre",
+    "pyplot",
+    "unit_of",
+]
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
@@ -41,13 +55,48 @@ def pyplot():
     return plt
 
 
-def figure(fig, alt: str = "figure") -> str:
-    """An ``<img>`` with the figure inlined as a PNG data URI; closes the figure."""
+#: how :func:`figure` writes figures while a report is rendered (:func:`figure_settings`)
+_FIGURES: dict[str, Any] = {"format": "png", "dpi": 110, "files": None}
+
+
+@contextlib.contextmanager
+def figure_settings(fmt: str = "png", dpi: int | None = None):
+    """Figures as ``svg`` (inline, vector), ``png`` (inline, at ``dpi``) or ``pdf`` (files beside the report, an
+    inline PNG preview linking to each); yields the list of ``(file name, bytes)`` the PDFs go into."""
+    if fmt not in ("svg", "png", "pdf"):
+        raise ValueError(f"--figures: expected svg, png or pdf, got '{fmt}'")
+    files: list[tuple[str, bytes]] = []
+    saved = dict(_FIGURES)
+    _FIGURES.update(format=fmt, dpi=dpi or 110, files=files)
+    try:
+        yield files
+    finally:
+        _FIGURES.clear()
+        _FIGURES.update(saved)
+
+
+def _encoded(fig, fmt: str, dpi: int) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def figure(fig, alt: str = "figure") -> str:
+    """The figure inlined (SVG or PNG data URI), or written as a PDF beside the report with an inline PNG preview
+    (:func:`figure_settings`); closes the figure."""
+    fmt, dpi, files = _FIGURES["format"], _FIGURES["dpi"], _FIGURES["files"]
+    if fmt == "svg":
+        uri = "data:image/svg+xml;base64," + base64.b64encode(_encoded(fig, "svg", dpi)).decode("ascii")
+        html_img = f"<img alt='{esc(alt)}' src='{uri}'>"
+    else:
+        uri = "data:image/png;base64," + base64.b64encode(_encoded(fig, "png", dpi)).decode("ascii")
+        html_img = f"<img alt='{esc(alt)}' src='{uri}'>"
+        if fmt == "pdf" and files is not None:
+            name = f"figures/figure-{len(files) + 1:02d}.pdf"
+            files.append((name, _encoded(fig, "pdf", dpi)))
+            html_img = f"<a href='{name}'>{html_img}</a>"
     pyplot().close(fig)
-    uri = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    return f"<img alt='{esc(alt)}' src='{uri}'>"
+    return html_img
 
 
 def heading(text: str, level: int = 2) -> str:

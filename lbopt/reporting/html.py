@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lbopt.reporting.blocks import CSS, esc, heading, kv_table
+from lbopt.reporting.blocks import CSS, esc, figure_settings, heading, kv_table
 from lbopt.result import read_result
 
 __all__ = ["render_report", "sections_of"]
@@ -56,11 +56,12 @@ def _page(data: dict, body: list[str]) -> str:
     return "\n".join([*head, *body, "</body></html>"])
 
 
-def render_report(out_dir: str | os.PathLike) -> Path:
+def render_report(out_dir: str | os.PathLike, figures: str = "png", dpi: int | None = None) -> Path:
     """Write ``out_dir/report.html`` from ``result.json`` and its tables; returns the path.
 
-    The folder is rewritten whole (:func:`lbopt.output.replaced_folder`), so the report always sits beside the
-    result it describes.
+    ``figures``: ``png`` (inline, at ``dpi``, 110 by default), ``svg`` (inline vectors) or ``pdf`` (``figures/*.pdf``
+    beside the report, each shown by an inline PNG preview that links to it). The folder is rewritten whole
+    (:func:`lbopt.output.replaced_folder`), so the report always sits beside the result it describes.
     """
     from lbopt.output import replaced_folder
 
@@ -68,7 +69,8 @@ def render_report(out_dir: str | os.PathLike) -> Path:
     data, tables = read_result(out)
     tables.setdefault("cells", pd.DataFrame(data.get("cells", [])))
     sections = sections_of(data)
-    out_sections = sections(data, tables, out) if sections is not None else []
+    with figure_settings(figures, dpi) as files:
+        out_sections = sections(data, tables, out) if sections is not None else []
     # a section function returns its HTML parts, or {"lead": [...], "body": [...]} when some open the page
     lead, own = (out_sections["lead"], out_sections["body"]) if isinstance(out_sections, dict) else ([], out_sections)
     body = list(lead)
@@ -86,4 +88,11 @@ def render_report(out_dir: str | os.PathLike) -> Path:
     text = _page(data, body)
     with replaced_folder(out, keep=True) as tmp:
         (tmp / "report.html").write_text(text, encoding="utf-8")
+        for old in (tmp / "figures").glob("figure-*.pdf"):  # a previous report's figures
+            old.unlink()
+        if (tmp / "figures").is_dir() and not files:
+            (tmp / "figures").rmdir()
+        for name, content in files:
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(content)
     return out / "report.html"
