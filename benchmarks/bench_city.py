@@ -12,17 +12,11 @@ included.
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import subprocess
-import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from results_io import peak_rss_mb, write_rows
+from results_io import peak_rss_mb, run_in_fresh_processes
 
 CASES = {
     "oslb": ("oslb", {}),
@@ -84,21 +78,7 @@ def run_case(name: str) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="benchmarks/results/city.json")
-    ap.add_argument("--case", default=None)
-    args = ap.parse_args()
-    if args.case:
-        print(json.dumps(run_case(args.case)))
-        return
-    rows = []
-    for name in CASES:
-        out = subprocess.run([sys.executable, __file__, "--case", name], capture_output=True, text=True, check=True)
-        row = json.loads(out.stdout.strip().splitlines()[-1])
-        row.update(machine=f"{platform.machine()}, {platform.python_version()}", date=str(date.today()))
-        print(row)
-        rows.append(row)
-    print(f"wrote {write_rows(rows, Path(args.out))}")
+    run_in_fresh_processes(__file__, CASES, run_case, "benchmarks/results/city.json")
 
 
 if __name__ == "__main__":

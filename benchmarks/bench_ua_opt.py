@@ -12,16 +12,9 @@ Each case runs in a fresh process (its own peak memory).
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import subprocess
-import sys
 import time
-from datetime import date
-from pathlib import Path
 
-from results_io import peak_rss_mb, write_rows
+from results_io import peak_rss_mb, run_in_fresh_processes
 
 CASES = {
     "ua-opt 200x5000 gap 1%": ("grid", 200, 5000, "ua-opt", {"mip_gap": 0.01, "time_limit": 60.0}),
@@ -75,21 +68,7 @@ def run_case(name: str) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="benchmarks/results/ua_opt.json")
-    ap.add_argument("--case", default=None)
-    args = ap.parse_args()
-    if args.case:
-        print(json.dumps(run_case(args.case)))
-        return
-    rows = []
-    for name in CASES:
-        out = subprocess.run([sys.executable, __file__, "--case", name], capture_output=True, text=True, check=True)
-        row = json.loads(out.stdout.strip().splitlines()[-1])
-        row.update(machine=f"{platform.machine()}, {platform.python_version()}", date=str(date.today()))
-        print(row)
-        rows.append(row)
-    print(f"wrote {write_rows(rows, Path(args.out))}")
+    run_in_fresh_processes(__file__, CASES, run_case, "benchmarks/results/ua_opt.json")
 
 
 if __name__ == "__main__":
