@@ -112,7 +112,16 @@ def pre(text: str) -> str:
 
 
 #: units read from a key's suffix, for the numbers a report prints
-UNITS = (("_s", "s"), ("_db", "dB"), ("_dbm", "dBm"), ("_w", "W"), ("_bps", "bit/s"), ("_m", "m"), ("_hz", "Hz"))
+UNITS = (
+    ("_per_s", "/s"),
+    ("_s", "s"),
+    ("_db", "dB"),
+    ("_dbm", "dBm"),
+    ("_w", "W"),
+    ("_bps", "bit/s"),
+    ("_m", "m"),
+    ("_hz", "Hz"),
+)
 #: a table wider than this many columns, with few rows, is shown transposed (no horizontal scrolling)
 WIDE_COLUMNS = 9
 
@@ -131,8 +140,10 @@ def number(value: Any, key: str = "", with_unit: bool = True) -> str:
     --------
     >>> number(0.0006548119999933988, "step1_s"), number(0.036500000000000005), number(2.587, "cio_db")
     ('0.000655 s', '0.0365', '2.587 dB')
-    >>> number(3535.499999999999, "max_flow"), number(None), number(12000, "users")
-    ('3535', '', '12,000')
+    >>> number(3535.499999999999, "max_flow"), number(None), number(12000, "users"), number(2014, "study_seed")
+    ('3535', '', '12,000', '2014')
+    >>> number(200.0, "arrival_rate_per_s")
+    '200 /s'
     """
     if value is None or (isinstance(value, float) and value != value):
         return ""
@@ -143,7 +154,7 @@ def number(value: Any, key: str = "", with_unit: bool = True) -> str:
         return f"{100 * value:.3g} %"
     digits = 3 if unit == "s" else 4
     if isinstance(value, int) or (abs(value) >= 1000 and float(value).is_integer()):
-        text = f"{int(value):,}"
+        text = f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))  # 2014 (a seed, a year) stays 2014
     elif abs(value) >= 10**digits:
         text = f"{value:,.0f}"
     else:

@@ -100,6 +100,9 @@ def vgala_reproduction_figures(summary: pd.DataFrame) -> list:
                 ax.fill_between(rows[key], rows[f"{metric}_low"], rows[f"{metric}_high"], alpha=0.2)
         axes[0].set_ylabel("on-grid power (W)")
         axes[1].set_ylabel("latency indicator")
+        if exp == "load":  # GA's latency is hundreds of times the others': a log scale shows all four
+            axes[1].set_yscale("log")
+            axes[1].set_ylabel("latency indicator (log scale)")
         for ax in axes:
             ax.set_xlabel(key)
         axes[0].legend(fontsize=8)
