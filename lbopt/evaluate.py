@@ -34,7 +34,15 @@ from lbopt.instance.model import Instance
 from lbopt.metrics import load_distribution_index, load_std, over_busy_share
 from lbopt.result import Result
 
-__all__ = ["OVER_BUSY", "evaluate_result", "evaluation_level", "home_units", "unit_load_vectors", "unit_loads"]
+__all__ = [
+    "OVER_BUSY",
+    "evaluate_result",
+    "evaluation_level",
+    "home_units",
+    "unit_ids",
+    "unit_load_vectors",
+    "unit_loads",
+]
 
 OVER_BUSY = 1.0
 
@@ -102,6 +110,16 @@ def _units(instance: Instance, result: Result, level: str) -> tuple[np.ndarray, 
         return home, home
     group_after = result.cells.set_index("id")["group_after"].reindex(instance.cells["id"])
     return home, instance.cell_positions(group_after)
+
+
+def unit_ids(instance: Instance, level: str) -> np.ndarray:
+    """The evaluation units' ids in the order :func:`unit_load_vectors` gives their loads (their head cells')."""
+    if level != "group":
+        return instance.cells["id"].to_numpy(object)
+    from lbopt.oslb.procedure import cell_groups
+
+    groups = cell_groups(instance)
+    return instance.cells["id"].to_numpy(object)[np.unique(groups.head[groups.of_cell])]
 
 
 def unit_load_vectors(instance: Instance, result: Result, level: str | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -155,3 +155,19 @@ def test_report_figures_as_svg_png_or_pdf_files(tmp_path):
         sizes.append(len((folder / "report.html").read_text()))
     assert sizes[1] > sizes[0]
     assert not (folder / "figures").exists()
+
+
+def test_unit_loads_of_a_comparison_are_the_evaluations_loads(tmp_path):
+    """The per-unit loads behind the small multiples give every method's evaluated largest load and LDI."""
+    from lbopt.metrics import load_distribution_index
+
+    net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    cmp = lbopt.compare(net, ["none", "mlb", "oslb", "ua-opt"])
+    loads = cmp.tables["unit_loads"]
+    table = cmp.table.set_index("method")
+    for method, part in loads.groupby("method"):
+        assert part["load_after"].max() == pytest.approx(table.loc[method, "max_load_after"], rel=1e-12)
+        assert load_distribution_index(part["load_after"].to_numpy()) == pytest.approx(
+            table.loc[method, "ldi_after"], rel=1e-12
+        )
+    assert "unit loads" in lbopt.report(cmp, tmp_path / "c").read_text()

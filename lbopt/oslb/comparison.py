@@ -127,9 +127,33 @@ def loads_table(
     if len(levels) > 1:  # cannot happen on one instance; a table of mixed levels would compare unlike things
         raise ValueError(f"evaluations at different levels: {sorted(levels)}")
     out = {"comparison": table, "verdict": verdict(table, {n for n, r in everything.items() if r.family == "optimum"})}
+    loads = unit_load_table(instance, everything, next(iter(levels), "cell"))
+    if len(loads):
+        out["unit_loads"] = loads
     if any(r.family == "optimum" for r in everything.values()):
         out["standing"] = standing(everything)
     return out
+
+
+def unit_load_table(instance: Instance, results: dict[str, Result], level: str) -> pd.DataFrame:
+    """Every method's load of every evaluation unit before and after, long (``method, unit, load_before,
+    load_after``), measured as the evaluator measures them (user level: from each method's users.csv; cell level:
+    its cells table)."""
+    from lbopt.evaluate import unit_ids, unit_load_vectors
+
+    frames = []
+    for name, r in results.items():
+        users = r.tables.get("users")
+        if users is not None and {"serving_before", "serving_after", "prb_before", "prb_after"} <= set(users.columns):
+            before, after = unit_load_vectors(instance, r, level)
+            ids = unit_ids(instance, level)
+        elif level == "cell" and {"load_before", "load_after"} <= set(r.cells.columns):
+            before, after = r.cells["load_before"].to_numpy(float), r.cells["load_after"].to_numpy(float)
+            ids = r.cells["id"].to_numpy(object)
+        else:
+            continue
+        frames.append(pd.DataFrame({"method": name, "unit": ids, "load_before": before, "load_after": after}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 #: the verdict's measures: (column, what it means, lower is better)

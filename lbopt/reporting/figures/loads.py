@@ -49,6 +49,36 @@ def comparison_figure(table: pd.DataFrame):
     return fig
 
 
+def unit_loads_figure(loads: pd.DataFrame, bound: float | None = None):
+    """Small multiples: one panel per method on one shared load axis, units in the order of their load before
+    (the same start for every method), the load before as a grey line and after as bars; the certified bound of the
+    largest load dashed."""
+    plt = pyplot()
+
+    methods = list(pd.unique(loads["method"]))
+    first = loads[loads["method"] == methods[0]]
+    order = first.sort_values("load_before", ascending=False, kind="stable")["unit"].tolist()
+    cols = min(4, len(methods))
+    rows = -(-len(methods) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), sharey=True, squeeze=False)
+    x = np.arange(len(order))
+    for ax, method in zip(axes.ravel(), methods, strict=False):
+        part = loads[loads["method"] == method].set_index("unit").reindex(order)
+        ax.bar(x, part["load_after"], width=1.0, color="tab:blue", label="after")
+        ax.plot(x, part["load_before"], color="0.4", linewidth=1.0, label="before")
+        if bound is not None:
+            ax.axhline(bound, color="tab:red", linestyle="--", linewidth=1.0, label="certified bound")
+        ax.axhline(1.0, color="k", linewidth=0.6)
+        ax.set_title(method, fontsize=9)
+        ax.set_xticks([])
+    for ax in axes.ravel()[len(methods) :]:
+        ax.set_visible(False)
+    axes[0, 0].set_ylabel("unit load")
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle("Load of every unit, before (line) and after (bars), units by their load before", fontsize=10)
+    return fig
+
+
 def reproduction_figure(summary: pd.DataFrame):
     """Means with 95 % confidence bands per method against the busy-cell users (Figs. 10–12 of Jia et al.)."""
     plt = pyplot()
@@ -120,6 +150,7 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
         heading("Comparison"),
         df_table(comp.drop(columns=["time_s"], errors="ignore")),
         figure(comparison_figure(comp), "comparison"),
+        *unit_loads_sections(tables),
         paragraph(
             f"Every row is the method's evaluation, measured alike from its final state at {level} level "
             "(a group is a macro cell with its picocells). plan_volume_over_flow_optimum: a flow plan's planned PRBs "
@@ -131,6 +162,16 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
         ),
     ]
     return {"lead": verdict_sections(tables), "body": body}
+
+
+def unit_loads_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Every method's unit loads as small multiples (the comparison's ``unit_loads`` table)."""
+    loads = tables.get("unit_loads")
+    if loads is None or not len(loads):
+        return []
+    comp = tables["comparison"]
+    bound = comp["max_load_bound"].dropna() if "max_load_bound" in comp else pd.Series(dtype=float)
+    return [figure(unit_loads_figure(loads, float(bound.iloc[0]) if len(bound) else None), "unit loads")]
 
 
 def verdict_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
