@@ -131,19 +131,25 @@ def vgala_reproduction_figures(summary: pd.DataFrame) -> list:
 
 
 def coverage_maps_figure(coverage: pd.DataFrame):
+    """The serving cell of every location under each method: two maps per row, one colour per cell (the same in every
+    map) with a legend of the cells."""
     plt = pyplot()
+    from matplotlib.patches import Patch
 
     methods = list(pd.unique(coverage["method"]))
-    fig, axes = plt.subplots(1, len(methods), figsize=(3.6 * len(methods), 3.8))
+    cols = min(2, len(methods))
+    rows = -(-len(methods) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 5.0 * rows), squeeze=False)
     cmap = plt.get_cmap("tab20")
-    codes = {c: i for i, c in enumerate(sorted(pd.unique(coverage["cell"])))}
-    for ax, method in zip(np.atleast_1d(axes), methods, strict=True):
+    cells = sorted(pd.unique(coverage["cell"]))
+    codes = {c: i for i, c in enumerate(cells)}
+    for ax, method in zip(axes.ravel(), methods, strict=False):
         part = coverage[coverage["method"] == method]
         ax.scatter(
             part["x_m"],
             part["y_m"],
             c=cmap(part["cell"].map(codes).to_numpy() % 20),
-            s=3,
+            s=4,
             marker="s",
             linewidths=0,
             rasterized=True,
@@ -152,7 +158,12 @@ def coverage_maps_figure(coverage: pd.DataFrame):
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
+    for ax in axes.ravel()[len(methods) :]:
+        ax.set_visible(False)
+    handles = [Patch(color=cmap(codes[c] % 20), label=str(c)) for c in cells[:20]]
+    fig.legend(handles=handles, loc="lower center", ncol=min(10, len(handles)), fontsize=8, title="serving cell")
     fig.suptitle("Coverage: the serving cell of every location")
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     return fig
 
 
