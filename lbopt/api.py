@@ -22,7 +22,7 @@ True
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,16 +100,23 @@ class Comparison:
 
     Attributes
     ----------
-    table : one row per method (``comparison.csv``): the evaluation's numbers and, with a certified reference,
-        ``max_load_bound`` and ``gap_max_load``.
-    results : every method's own :class:`~lbopt.result.Result`.
     result : the comparison as one result (what ``lbopt compare --out`` writes and :func:`report` renders).
+    results : every method's own :class:`~lbopt.result.Result`.
     """
 
-    table: pd.DataFrame
-    results: dict[str, Result]
     result: Result
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    results: dict[str, Result]
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The comparison's tables (``comparison``, ``verdict``, ``unit_loads``, ``standing`` with a reference)."""
+        return self.result.tables
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per method (``comparison.csv``): the evaluation's numbers and, with a certified reference,
+        ``max_load_bound`` and ``gap_max_load``."""
+        return self.result.tables["comparison"]
 
 
 def compare(
@@ -131,7 +138,7 @@ def compare(
         references=[reference] if reference else None,
         **params,
     )
-    return Comparison(table=out.tables["comparison"], results=dict(out.children), result=out, tables=dict(out.tables))
+    return Comparison(result=out, results=dict(out.children))
 
 
 def validate(instance: Instance | PathLike, epsilon: float | None = None) -> Result:

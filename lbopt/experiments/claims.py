@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["ALPHA", "all_points", "claim", "equivalent", "paired", "paired_rows", "verdict"]
+__all__ = ["ALPHA", "all_points", "as_holds", "claim", "equivalent", "paired", "paired_rows", "verdict"]
 
 ALPHA = 0.05
 BOOTSTRAP = 10_000
@@ -124,4 +124,9 @@ def claim(text: str, holds: str, **numbers: Any) -> dict[str, Any]:
     """One entry of ``claims`` in ``result.json``: ``{claim, holds, numbers}``, ``holds`` being ``true``,
     ``false`` (JSON booleans) or ``"inconclusive"``."""
     clean = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in numbers.items()}
-    return {"claim": text, "holds": {"true": True, "false": False}.get(holds, "inconclusive"), "numbers": clean}
+    return {"claim": text, "holds": as_holds(holds), "numbers": clean}
+
+
+def as_holds(verdict_text: str) -> bool | str:
+    """A verdict as ``result.json`` writes it: ``true``/``false`` as JSON booleans, else ``"inconclusive"``."""
+    return {"true": True, "false": False}.get(verdict_text, "inconclusive")

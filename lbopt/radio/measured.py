@@ -76,11 +76,13 @@ def measured_users(instance: Instance) -> Instance:
             "demand_bps": instance.radio.default_demand_bps,
         }
     )
-    out = instance.with_tables(users=users)
+    first = instance.with_tables(users=users)
+    rx = measured_rx_dbm(first)  # depends on the records only, not on their demand: computed once
     if "prb" in rows:
-        out = out.with_tables(users=users.assign(demand_bps=_demand_from_prb(out, serving_rows, records)))
-    if instance.links is None and not instance.has_geometry:
-        out = out.with_tables(links=co_reported_links(instance, rows))
+        users = users.assign(demand_bps=_demand_from_prb(first, serving_rows, records))
+    links = co_reported_links(instance, rows) if instance.links is None and not instance.has_geometry else None
+    out = instance.with_tables(users=users, **({"links": links} if links is not None else {}))
+    object.__setattr__(out, "_measured_rx", (out.users, rx))
     return out
 
 
