@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-dev
 DEMO   ?= demo
 
-.PHONY: setup demo test test-all lint format bench clean
+.PHONY: setup demo test test-all lint format bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+DOCS_STAMP = $(VENV)/.installed-docs
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
 
 # The main job: a HetNet scenario (users start on the macro layer), users attached to the strongest cell,
 # cell loads and metrics, result.json + CSV tables, and an HTML report.
@@ -61,5 +66,10 @@ bench: setup
 	$(BIN)/python benchmarks/bench_ua_opt.py
 	$(BIN)/python benchmarks/bench_city.py
 
+# The documentation site: docs/_build/html/index.html. Warnings are errors; the tutorials execute.
+docs: $(DOCS_STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html -j 1 docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(DEMO) .pytest_cache .ruff_cache .hypothesis docs/_build docs/_generated docs/jupyter_execute

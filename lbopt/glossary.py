@@ -1,12 +1,20 @@
-"""What every number lbopt reports means: one data file (``glossary.csv``: key, unit, meaning) that the reports use
-for their tooltips and units, and that a test holds against every key the methods emit.
+"""What every number lbopt reports means: one data file (``glossary.csv``: section, key, unit, meaning) that the
+reports use for their tooltips and units, that the documentation's result-format page is generated from, and that a
+test holds against every key the methods emit.
+
+Sections: ``evaluation`` (the keys every method's evaluation has), ``comparison`` (the columns a comparison adds),
+``metrics`` (each method's own numbers), ``result`` (the other keys of ``result.json``), and one section per CSV
+file a result folder may hold (``users.csv``, ``cells.csv``, ...), whose keys are its columns. A key of the first
+four sections means one thing wherever it appears in ``result.json``.
 
 Examples
 --------
 >>> meaning("gap_max_load").startswith("(max_load_after − max_load_bound)")
 True
->>> unit("ongrid_power_w"), unit("ldi_after")
-('W', '')
+>>> unit("ongrid_power_w"), unit("ldi_after"), unit("delta_p_l1")
+('W', '', 'dB')
+>>> meaning("serving_after", "users.csv")
+'serving cell after the method'
 """
 
 from __future__ import annotations
@@ -16,23 +24,38 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["glossary", "meaning", "unit"]
+__all__ = ["RESULT_SECTIONS", "glossary", "meaning", "unit"]
+
+#: sections whose keys are keys of ``result.json``, in the order a key without a section is looked up
+RESULT_SECTIONS = ("evaluation", "comparison", "metrics", "result")
 
 
 @functools.lru_cache(maxsize=1)
 def glossary() -> pd.DataFrame:
-    """The glossary, indexed by key."""
+    """The glossary: one row per (section, key) with its unit and meaning, in the file's order."""
     with resources.files("lbopt").joinpath("glossary.csv").open(encoding="utf-8") as f:
-        return pd.read_csv(f, keep_default_na=False).set_index("key")
+        return pd.read_csv(f, keep_default_na=False, dtype=str)
 
 
-def meaning(key: str) -> str | None:
-    """What ``key`` means, or None when the glossary does not define it."""
+@functools.lru_cache(maxsize=64)
+def _lookup(section: str | None) -> dict[str, tuple[str, str]]:
     table = glossary()
-    return str(table.at[key, "meaning"]) if key in table.index else None
+    sections = RESULT_SECTIONS if section is None else (section,)
+    out: dict[str, tuple[str, str]] = {}
+    for name in sections:  # the first section that defines a key wins
+        part = table[table["section"] == name]
+        for key, u, text in zip(part["key"], part["unit"], part["meaning"], strict=True):
+            out.setdefault(key, (u, text))
+    return out
 
 
-def unit(key: str) -> str:
+def meaning(key: str, section: str | None = None) -> str | None:
+    """What ``key`` means (in ``section``, or as a ``result.json`` key), or None when the glossary does not say."""
+    entry = _lookup(section).get(key)
+    return entry[1] if entry else None
+
+
+def unit(key: str, section: str | None = None) -> str:
     """The unit of ``key`` ("" for dimensionless or unknown keys)."""
-    table = glossary()
-    return str(table.at[key, "unit"]) if key in table.index else ""
+    entry = _lookup(section).get(key)
+    return entry[0] if entry else ""
