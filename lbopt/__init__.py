@@ -2,7 +2,7 @@
 
 The Python API (:mod:`lbopt.api`) does what the command line does: ``load_instance``, ``solve``, ``compare``,
 ``validate``, ``report``, ``read_result``, ``list_methods``, ``check_instance``; scenario generators in
-:mod:`lbopt.generate`, figures in :mod:`lbopt.plot`.
+:mod:`lbopt.generate`, figures in :mod:`lbopt.plot`, the meaning of every number in :mod:`lbopt.glossary`.
 
 Importing lbopt is cheap: subpackages are imported on first use, and solver packages (Pyomo, cvxpy, highspy,
 OR-Tools) only inside the functions that need them.
@@ -37,8 +37,8 @@ _LAZY = {
     "list_methods": "lbopt.api",
     "check_instance": "lbopt.api",
 }
-#: submodules reached as attributes: ``lbopt.generate.hetnet(...)``, ``lbopt.plot.loads(result)``
-_MODULES = ("generate", "plot")
+#: submodules reached as attributes: ``lbopt.generate.hetnet(...)``, ``lbopt.plot.loads(r)``, ``lbopt.glossary``
+_MODULES = ("generate", "glossary", "plot")
 
 __all__ = ["__version__", *_LAZY, *_MODULES]
 

@@ -8,7 +8,7 @@ import pytest
 
 from formulations import Status
 from formulations.min_cost_flow import solve_min_cost_flow
-from lbopt.instance import HandoverConfig, Instance, RadioConfig
+from lbopt.instance import HandoverConfig, Instance, RadioConfig, load_instance
 from lbopt.methods import solve
 from lbopt.oslb.cell_level import flow_problem
 from lbopt.oslb.procedure import cell_groups, run_user_level, two_tier_plan
@@ -191,3 +191,19 @@ def test_the_non_conservative_error_splits_into_shortfall_and_inflation():
     text = res.extra["plan_vs_execution"]
     assert f"{m['shortfall_prb']:.0f} planned PRBs were not moved" in text
     assert f"({m['inflation_prb']:+.0f}, inflation" in text
+
+
+def test_no_user_is_planned_into_a_cell_that_cannot_serve_it(melbourne_path):
+    """Under the CQI link a user below CQI 1 in a cell is in outage there. On Melbourne (1 Mbit/s per user, dense
+    macro sites, full-buffer interference) the A3 reach of ±6 dB offsets includes such cells for many edge users;
+    OSLB's walk stops at the first of them (``target-outage``) and its arc capacities leave them out, so OSLB puts
+    nobody into outage. Measured independently by the evaluator: users with a finite PRB need before and none after.
+    (Before the rule, 25 users were moved into outage and the planner counted their PRBs as freed.)"""
+    net = load_instance(melbourne_path)
+    result = solve(net, "oslb")
+    users = result.tables["users"]
+    into_outage = np.isinf(users["prb_after"]) & np.isfinite(users["prb_before"])
+    assert int(into_outage.sum()) == 0
+    assert result.evaluation["outage_users"] == solve(net, "none").evaluation["outage_users"]
+    assert (result.tables["pairs"]["stop"] == "target-outage").any()  # the rule was exercised
+    assert result.evaluation["handovers"] > 0

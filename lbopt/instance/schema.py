@@ -47,12 +47,17 @@ class PathLoss(StrictModel):
 class TierRadio(StrictModel):
     """Radio settings of one tier; cells may override power, gain and PRBs column by column."""
 
-    pathloss: str | PathLoss = "3gpp-macro"
-    tx_power_dbm: float = 46.0
-    antenna_gain_dbi: float = 0.0
-    n_prb: int = Field(default=50, ge=1)
-    #: base-station antenna height (m) of the TR 38.901 models; by default the scenario's (UMa 25, UMi 10, RMa 35)
-    height_m: float | None = Field(default=None, gt=0)
+    pathloss: str | PathLoss = Field(
+        default="3gpp-macro",
+        description="path-loss model: a preset (3gpp-macro, 3gpp-pico, zou; TR 38.901 38901-uma, 38901-umi, "
+        "38901-rma) or a mapping {a_db, b_db, min_distance_m}",
+    )
+    tx_power_dbm: float = Field(default=46.0, description="transmit power (dBm) of the tier's cells")
+    antenna_gain_dbi: float = Field(default=0.0, description="transmit antenna gain (dBi)")
+    n_prb: int = Field(default=50, ge=1, description="PRBs of the tier's carrier")
+    height_m: float | None = Field(
+        default=None, gt=0, description="base-station height (m) of the TR 38.901 models; None: UMa 25, UMi 10, RMa 35"
+    )
 
     @field_validator("pathloss")
     @classmethod
@@ -105,33 +110,67 @@ class Wraparound(StrictModel):
 class RadioConfig(StrictModel):
     """Radio model settings (see :mod:`lbopt.radio`). Tiers given here replace that tier's defaults."""
 
-    tiers: dict[Literal["macro", "micro", "pico", "femto", "small"], TierRadio] = Field(default_factory=_default_tiers)
-    noise_density_dbm_hz: float = -174.0
-    noise_figure_db: float = Field(default=9.0, ge=0)
-    rx_gain_dbi: float = 0.0
-    prb_bandwidth_hz: float = Field(default=180e3, gt=0)
-    #: SINR → rate of a PRB (:mod:`lbopt.radio.link`): a CQI table (users below CQI 1 are in outage) or Shannon
-    link: Literal["cqi-lte", "cqi-nr", "shannon"] = "cqi-lte"
-    #: share of resource elements spent on control and reference signals (CQI links; TS 38.306 §4.1.2: 0.14)
-    link_overhead: float = Field(default=0.14, ge=0, lt=1)
-    snr_gap_db: float = Field(default=0.0, ge=0)
-    max_spectral_efficiency_bps_hz: float | None = Field(default=None, gt=0)
-    shadowing_std_db: float = Field(default=0.0, ge=0)
-    #: Gudmundson's decorrelation distance (m): shadowing correlated in space per cell, exp(−Δ/d); None: i.i.d. pairs
-    shadowing_decorrelation_m: float | None = Field(default=None, gt=0)
-    #: carrier frequency (GHz) and user antenna height (m) of the TR 38.901 path-loss models
-    carrier_ghz: float = Field(default=2.0, gt=0, le=100)
-    ue_height_m: float = Field(default=1.5, gt=1.0, le=22.5)
-    sector_beamwidth_deg: float = Field(default=65.0, gt=0, le=360)
-    sector_front_to_back_db: float = Field(default=20.0, ge=0)
-    interference: Literal["separate-tiers", "shared"] = "separate-tiers"
-    interference_load: float = Field(default=1.0, ge=0, le=1)
-    prb_rounding: Literal["ceil", "none"] = "ceil"
-    default_demand_bps: float = Field(default=1e6, gt=0)
-    #: the MR period whose records are the users of the user-level methods (:mod:`lbopt.radio.measured`); None:
-    #: the busiest period
-    mr_period: int | None = Field(default=None, ge=0)
-    wraparound: Wraparound | None = None
+    tiers: dict[Literal["macro", "micro", "pico", "femto", "small"], TierRadio] = Field(
+        default_factory=_default_tiers,
+        description="radio settings per tier; a tier given here replaces that tier's defaults "
+        "(macro 46 dBm, 14 dBi, 3gpp-macro; micro 38 dBm; pico and small 30 dBm, 5 dBi, 3gpp-pico; femto 20 dBm)",
+    )
+    noise_density_dbm_hz: float = Field(default=-174.0, description="thermal noise density (dBm/Hz)")
+    noise_figure_db: float = Field(default=9.0, ge=0, description="receiver noise figure (dB)")
+    rx_gain_dbi: float = Field(default=0.0, description="user antenna gain (dBi)")
+    prb_bandwidth_hz: float = Field(default=180e3, gt=0, description="bandwidth of one PRB (Hz)")
+    link: Literal["cqi-lte", "cqi-nr", "shannon"] = Field(
+        default="cqi-lte",
+        description="SINR to rate of a PRB (lbopt.radio.link): the CQI tables of TS 36.213 / TS 38.214 (users below "
+        "CQI 1 are in outage) or Shannon with snr_gap_db and max_spectral_efficiency_bps_hz (the papers' model)",
+    )
+    link_overhead: float = Field(
+        default=0.14,
+        ge=0,
+        lt=1,
+        description="share of resource elements spent on control and reference signals (CQI links; TS 38.306 §4.1.2)",
+    )
+    snr_gap_db: float = Field(default=0.0, ge=0, description="Shannon link: SNR gap to capacity (dB)")
+    max_spectral_efficiency_bps_hz: float | None = Field(
+        default=None, gt=0, description="Shannon link: cap of the spectral efficiency (bit/s/Hz); None: no cap"
+    )
+    shadowing_std_db: float = Field(default=0.0, ge=0, description="log-normal shadowing standard deviation (dB)")
+    shadowing_decorrelation_m: float | None = Field(
+        default=None,
+        gt=0,
+        description="Gudmundson's decorrelation distance (m): shadowing correlated in space per "
+        "cell, exp(−Δ/d); None: independent per (user, cell) pair",
+    )
+    carrier_ghz: float = Field(default=2.0, gt=0, le=100, description="carrier frequency (GHz) of the TR 38.901 models")
+    ue_height_m: float = Field(default=1.5, gt=1.0, le=22.5, description="user antenna height (m), TR 38.901 models")
+    sector_beamwidth_deg: float = Field(
+        default=65.0, gt=0, le=360, description="3 dB beamwidth of sector antennas (cells with azimuth_deg)"
+    )
+    sector_front_to_back_db: float = Field(
+        default=20.0, ge=0, description="largest attenuation of a sector antenna (TR 36.814 pattern, dB)"
+    )
+    interference: Literal["separate-tiers", "shared"] = Field(
+        default="separate-tiers",
+        description="separate-tiers: each tier on its own carrier (interference within the tier); shared: one carrier",
+    )
+    interference_load: float = Field(
+        default=1.0, ge=0, le=1, description="activity of the interfering cells (1: full buffer)"
+    )
+    prb_rounding: Literal["ceil", "none"] = Field(
+        default="ceil", description="PRBs per user rounded up to whole PRBs, or kept fractional"
+    )
+    default_demand_bps: float = Field(
+        default=1e6, gt=0, description="demand (bit/s) of users without a demand_bps column"
+    )
+    mr_period: int | None = Field(
+        default=None,
+        ge=0,
+        description="the MR period whose records are the users of the user-level methods "
+        "(lbopt.radio.measured); None: the busiest period",
+    )
+    wraparound: Wraparound | None = Field(
+        default=None, description="periodic layout {t1_m, t2_m}: distances to the nearest translated copy"
+    )
 
     @field_validator("tiers", mode="after")
     @classmethod
@@ -148,11 +187,16 @@ class HandoverConfig(StrictModel):
     per pair (``O_ba = −O_ab``).
     """
 
-    hysteresis_db: float = Field(default=2.0, ge=0)
-    cio_min_db: float = -6.0
-    cio_max_db: float = 6.0
-    offset_steps: Literal["continuous", "3gpp"] = "continuous"
-    relations: Literal["pair", "directed"] = "pair"
+    hysteresis_db: float = Field(default=2.0, ge=0, description="A3 hysteresis (dB)")
+    cio_min_db: float = Field(default=-6.0, description="lowest offset a method may plan (dB)")
+    cio_max_db: float = Field(default=6.0, description="highest offset a method may plan (dB)")
+    offset_steps: Literal["continuous", "3gpp"] = Field(
+        default="continuous", description="continuous offsets, or the q-OffsetRange values of TS 36.331"
+    )
+    relations: Literal["pair", "directed"] = Field(
+        default="pair",
+        description="pair: one antisymmetric offset a pair; directed: one per serving → neighbour relation",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> HandoverConfig:

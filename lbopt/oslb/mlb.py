@@ -43,7 +43,7 @@ def run_mlb(
     """Run the MLB rule of the module docstring for ``periods`` periods (:class:`lbopt.instance.schema.MlbParams`)."""
     t0 = time.perf_counter()
     ho = instance.handover
-    groups, serving, rsrp, prb = user_state(instance)
+    groups, serving, rsrp, prb, _ = user_state(instance)
     rows = np.arange(len(serving))
     capacity = np.bincount(groups.of_cell, instance.prb_capacity(), groups.n)
     ga, gb, head_link = group_pairs(instance, groups)

@@ -8,7 +8,8 @@ it a *group* and names it by its macro cell. Cells without a parent are groups o
    group capacity ``C_g`` = PRBs of its cells.
 2. **Arc capacities**, reading (b) of NOTES §1.4: ``c_ij = β · Σ B_u,i`` over the *edge users* of group i's macro
    that group j's macro can take, i.e. the users the A3 event can move within the offset limit:
-   ``RSRP_u,j + O_max > RSRP_u,i + Hys + margin``.
+   ``RSRP_u,j + O_max > RSRP_u,i + Hys + margin``, and that j's macro can serve (``B_u,j`` finite: under a CQI
+   link a user below CQI 1 in j is in outage there; ours, the paper's Shannon rate has no outage).
 3. **Plan.** The min-cost flow between groups (``plan="global"``, the certified optimum), or the paper's distributed
    variant (``plan="distributed"``): every group solves the flow problem on its two-tier neighbourhood with the
    neighbourhood's own target, the two groups of a pair average their net amounts ``y_ij`` and round down.
@@ -19,10 +20,11 @@ it a *group* and names it by its macro cell. Cells without a parent are groups o
    reading of the paper). Options of ours: ``"nearest"`` takes that last user only when it brings the moved PRBs
    nearer to the plan; ``"no-overshoot"`` stops before the first user that would overshoot, which with plans of a
    few PRBs per pair and edge users of 5-10 PRBs moves nobody on most pairs. The walk also stops at the first user
-   the offset limit cannot move. Because one offset moves exactly the users above an RSRP-difference threshold,
-   the chosen users are a prefix of that order; the prefix is shortened until the last mover and the first stayer
-   are at least two margins apart, so that an offset can separate them (ours: the paper steps the offset and cannot
-   split ties).
+   the offset limit cannot move, and (ours) at the first user j's macro cannot serve (``target-outage``): an
+   offset that moved users beyond it would move it too, into outage. Because one offset moves exactly the users
+   above an RSRP-difference threshold, the chosen users are a prefix of that order; the prefix is shortened until
+   the last mover and the first stayer are at least two margins apart, so that an offset can separate them (ours:
+   the paper steps the offset and cannot split ties).
 5. **Picocell fallback.** When a walk ended short of the plan because the offset limit (or the lack of macro
    users) stopped it, picocells of group i, closest to j's macro first, are re-homed with their users to group j
    while that brings the transfer closer to the plan (a picocell's load below twice what is missing).
@@ -87,11 +89,13 @@ def cell_groups(instance: Instance) -> Groups:
     return Groups(of_cell=of_cell, head=heads)
 
 
-def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.ndarray]:
+def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Groups, the current association (strongest cell for unattached users), RSRP and PRBs per (user, cell) as the
-    cells count them (:func:`lbopt.radio.model.served_prb`: none where a cell cannot serve the user)."""
+    cells count them (:func:`lbopt.radio.model.served_prb`: none where a cell cannot serve the user), and whether
+    each cell can serve each user (a finite PRB need)."""
     m = user_cell_matrices(instance)
-    return cell_groups(instance), serving_or_strongest(instance, m["rsrp_dbm"]), m["rsrp_dbm"], served_prb(m["prb"])
+    serving = serving_or_strongest(instance, m["rsrp_dbm"])
+    return cell_groups(instance), serving, m["rsrp_dbm"], served_prb(m["prb"]), np.isfinite(m["prb"])
 
 
 def group_pairs(instance: Instance, groups: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -178,8 +182,12 @@ def sequence_users(
     cio_max_db: float,
     margin_db: float,
     stop_rule: StopRule = "overshoot",
+    servable: np.ndarray | None = None,
 ) -> Execution:
-    """Steps 4–5 of the module docstring for every planned ordered pair, largest amount first."""
+    """Steps 4–5 of the module docstring for every planned ordered pair, largest amount first.
+
+    ``servable[u, c]``: cell c can serve user u (finite PRBs); None: every cell can serve every user.
+    """
     n_users = len(serving)
     selected = np.full(n_users, -1)
     rows = []
@@ -199,6 +207,9 @@ def sequence_users(
                 break
             if not can:
                 reason = "offset-limit"
+                break
+            if servable is not None and not servable[u, hj]:
+                reason = "target-outage"
                 break
             overshoot = moved + prb_serving[u] - amount
             if overshoot > TOL and (
@@ -367,7 +378,7 @@ def run_user_level(
     target = target or params.target
     beta = params.beta if beta is None else beta
     ho = instance.handover
-    groups, serving, rsrp, prb = user_state(instance)
+    groups, serving, rsrp, prb, servable = user_state(instance)
     rows = np.arange(len(serving))
     prb0 = prb[rows, serving]
     grp_user = groups.of_cell[serving]
@@ -387,7 +398,8 @@ def run_user_level(
         for k, (i, j) in enumerate(zip(src, dst, strict=True)):
             u = by_group[bounds[i] : bounds[i + 1]]
             diff = rsrp[u, groups.head[j]] - rsrp[u, groups.head[i]]
-            out[k] = beta * prb0[u][diff + ho.cio_max_db > ho.hysteresis_db + margin_db].sum()
+            edge = (diff + ho.cio_max_db > ho.hysteresis_db + margin_db) & servable[u, groups.head[j]]
+            out[k] = beta * prb0[u][edge].sum()
         return out
 
     if arc_capacity == "edge":
@@ -419,7 +431,7 @@ def run_user_level(
             amounts[(int(p), int(q)) if y > 0 else (int(q), int(p))] = float(whole)
 
     execution = sequence_users(
-        amounts, serving, prb0, rsrp, groups, ho.hysteresis_db, ho.cio_max_db, margin_db, stop_rule
+        amounts, serving, prb0, rsrp, groups, ho.hysteresis_db, ho.cio_max_db, margin_db, stop_rule, servable
     )
     group_after = picocell_fallback(execution, instance, groups, serving, prb0)
     cio_req, req_user, req_group, pairs = cio_problem(
