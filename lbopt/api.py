@@ -46,8 +46,25 @@ PathLike = str | os.PathLike
 
 
 def check_instance(instance: Instance) -> Instance:
-    """The instance checked as a file would be (columns, types, ranges, unique ids, references) and converted to
-    the schema's types; raises :class:`lbopt.errors.InstanceError` naming the table, the field and the row.
+    """Check an instance built in memory as a file would be checked.
+
+    Columns, types, ranges, unique ids and references between tables, against ``lbopt/instance/columns.csv``. The
+    functions of this module call it the first time they get an instance that was not read from a file.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance to check.
+
+    Returns
+    -------
+    Instance
+        A copy with its tables converted to the schema's types (the same object when already checked).
+
+    Raises
+    ------
+    lbopt.InstanceError
+        Naming the table, the field and the row of the first problem.
 
     Examples
     --------
@@ -84,10 +101,46 @@ def _instance(instance: Instance | PathLike) -> Instance:
 
 
 def solve(instance: Instance | PathLike, method: str, *, evaluation_level: str | None = None, **params: Any) -> Result:
-    """Run one method (``lbopt solve``); ``params`` are the method's parameters (``lbopt.list_methods()``).
+    """Run one method on an instance, as ``lbopt solve`` does.
 
-    A solver that fails gives a result with status ``error`` (``result.raise_for_status()`` raises it); input the
-    user can fix raises :class:`lbopt.LbOptError`.
+    Parameters
+    ----------
+    instance : Instance or path
+        The network: an :class:`~lbopt.instance.model.Instance` (checked like a file the first time it is used) or
+        the path of an instance file.
+    method : str
+        A method name (:func:`list_methods`).
+    evaluation_level : {"cell", "group"}, optional
+        Level of the loads in the ``evaluation`` section (default: group when picocells have parents, else cell).
+    **params
+        The method's parameters (``beta=0.9``, ``kappa=4``...); they override the instance's ``methods:`` section
+        and get the same range checks as the command-line flags.
+
+    Returns
+    -------
+    Result
+        Status, the method's ``metrics``, the ``evaluation`` of its final state, its tables (``users``, ``cells``,
+        ``cio``...), ``parameters`` and ``provenance``. A solver that fails gives status ``error``
+        (``result.raise_for_status()`` raises it).
+
+    Raises
+    ------
+    lbopt.LbOptError
+        Input the user can fix: an invalid instance (:class:`~lbopt.errors.InstanceError`), an unknown method, a
+        parameter the method does not take or out of its range, an instance without what the method needs, a
+        solver that is not installed.
+
+    Examples
+    --------
+    >>> import lbopt
+    >>> net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    >>> r = lbopt.solve(net, "oslb", beta=0.9)
+    >>> r.parameters["beta"], r.evaluation["level"]
+    (0.9, 'group')
+    >>> lbopt.solve(net, "oslb", beta=2.0)
+    Traceback (most recent call last):
+    ...
+    lbopt.errors.InvalidParameter: method 'oslb': --beta: input should be less than or equal to 1 (got 2.0)
     """
     from lbopt.methods import solve as run
 
@@ -127,8 +180,43 @@ def compare(
     evaluation_level: str | None = None,
     **params: Any,
 ) -> Comparison:
-    """Run ``methods`` on the same instance and measure them alike (``lbopt compare``); ``reference`` adds a
-    certified optimum (``ua-opt``) whose bound every row's gap is measured against, without a row of its own."""
+    """Run several methods on one instance and measure them alike, as ``lbopt compare`` does.
+
+    Parameters
+    ----------
+    instance : Instance or path
+        The network (see :func:`solve`).
+    methods : list of str
+        Method names; every one must be able to run on the instance.
+    reference : str, optional
+        A certified reference (``"ua-opt"``) run after the methods, with their final states among its candidates,
+        so that its proven bound covers every row; it gets no row of its own (its result is in ``results``).
+    evaluation_level : {"cell", "group"}, optional
+        One level for every row (see :func:`solve`).
+    **params
+        Parameters given to every method that takes them.
+
+    Returns
+    -------
+    Comparison
+        ``table`` (one row per method, ``comparison.csv``), ``results`` (every method's :class:`Result`) and
+        ``result`` (the whole comparison, what :func:`report` renders).
+
+    Raises
+    ------
+    lbopt.LbOptError
+        As :func:`solve`, for any of the methods.
+
+    Examples
+    --------
+    >>> import lbopt
+    >>> net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    >>> cmp = lbopt.compare(net, ["none", "mlb"], reference="ua-opt")
+    >>> list(cmp.table["method"]), sorted(cmp.results)
+    (['none', 'mlb'], ['mlb', 'none', 'ua-opt'])
+    >>> bool((cmp.table["gap_max_load"] >= 0).all())
+    True
+    """
     from lbopt.comparison import compare as run
 
     out = run(
@@ -142,24 +230,92 @@ def compare(
 
 
 def validate(instance: Instance | PathLike, epsilon: float | None = None) -> Result:
-    """Stability certificates and cross-checks (``lbopt validate``): ``result.extra["checks"]`` lists every check
-    with its verdict."""
+    """Stability certificates and cross-checks of the network and the methods it runs, as ``lbopt validate`` does.
+
+    Parameters
+    ----------
+    instance : Instance or path
+        The network (see :func:`solve`).
+    epsilon : float, optional
+        Step size ε of the discrete dynamics ``ρ(k+1) = (I − εL) ρ(k)`` (default: half of ``2 / λ_max``).
+
+    Returns
+    -------
+    Result
+        ``extra["checks"]``: every check as ``{name, verdict, agrees, numbers}``, where ``verdict`` (``certified``,
+        ``not-certified``, ``converges``, ``diverges``, ``settles``, ``oscillates`` or None) is about the network or
+        the scheme and ``agrees`` is the cross-check beside it; ``extra["spectrum"]``, ``extra["epsilon_max"]``.
+
+    Examples
+    --------
+    >>> import lbopt
+    >>> checks = lbopt.validate(lbopt.generate.zou16(200, seed=1)).extra["checks"]
+    >>> {c["name"]: c["verdict"] for c in checks}["handover-greedy"]
+    'oscillates'
+    """
     from lbopt.validation import validate as run
 
     return run(_instance(instance), epsilon=epsilon)
 
 
 def read_result(folder: PathLike) -> Result:
-    """The :class:`~lbopt.result.Result` a ``--out`` folder holds (``result.json`` and its CSV tables), with the
-    results of its sub-folders (a comparison's methods) as ``children``."""
+    """Read back a result folder written by the command line or by :func:`report`.
+
+    Parameters
+    ----------
+    folder : path
+        A ``--out`` folder: ``result.json`` and its CSV tables.
+
+    Returns
+    -------
+    Result
+        The result, with the results of its sub-folders (a comparison's methods) as ``children``.
+
+    Raises
+    ------
+    lbopt.LbOptError
+        When the folder holds no ``result.json`` or an unreadable one.
+
+    Examples
+    --------
+    >>> import tempfile, lbopt
+    >>> net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    >>> folder = tempfile.mkdtemp() + "/mlb"
+    >>> _ = lbopt.report(lbopt.solve(net, "mlb"), folder)
+    >>> lbopt.read_result(folder).evaluation["handovers"] == lbopt.solve(net, "mlb").evaluation["handovers"]
+    True
+    """
     return Result.from_folder(folder)
 
 
 def report(result: Result | Comparison | PathLike, path: PathLike | None = None) -> Path:
-    """Write the HTML report (``lbopt report``) and return its path.
+    """Write the HTML report, as ``lbopt report`` does, and return its path.
 
-    ``result`` is a folder written by the command line or :meth:`Result.write`, or a result (or comparison) in
-    memory, which is first written to ``path`` (a folder; required then).
+    Parameters
+    ----------
+    result : Result, Comparison or path
+        A result or comparison in memory, written first to ``path``; or a folder the command line wrote.
+    path : path, optional
+        The folder to write a result in memory into (replaced whole); required for a result in memory.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``report.html``.
+
+    Raises
+    ------
+    TypeError
+        For a result in memory without ``path``.
+    lbopt.LbOptError
+        When ``path`` cannot be written (an instance's own folder, say).
+
+    Examples
+    --------
+    >>> import tempfile, lbopt
+    >>> net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    >>> lbopt.report(lbopt.solve(net, "none"), tempfile.mkdtemp() + "/none").name
+    'report.html'
     """
     from lbopt.reporting.html import render_report
     from lbopt.result import write_result
@@ -175,7 +331,13 @@ def report(result: Result | Comparison | PathLike, path: PathLike | None = None)
 
 
 def list_methods() -> pd.DataFrame:
-    """Every method: its name, family, what it does, what it needs from an instance and its parameters.
+    """Every method lbopt knows: its name, family, what it does, what it needs from an instance, its parameters.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``method, family, summary, needs, parameters`` (``lbopt methods`` prints the parameters' units,
+        defaults and ranges).
 
     Examples
     --------

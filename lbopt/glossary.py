@@ -32,7 +32,13 @@ RESULT_SECTIONS = ("evaluation", "comparison", "metrics", "result")
 
 @functools.lru_cache(maxsize=1)
 def glossary() -> pd.DataFrame:
-    """The glossary: one row per (section, key) with its unit and meaning, in the file's order."""
+    """The whole glossary.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``section``, ``key``) with its ``unit`` and ``meaning``, in the file's order.
+    """
     with resources.files("lbopt").joinpath("glossary.csv").open(encoding="utf-8") as f:
         return pd.read_csv(f, keep_default_na=False, dtype=str)
 
@@ -50,12 +56,40 @@ def _lookup(section: str | None) -> dict[str, tuple[str, str]]:
 
 
 def meaning(key: str, section: str | None = None) -> str | None:
-    """What ``key`` means (in ``section``, or as a ``result.json`` key), or None when the glossary does not say."""
+    """What a key of ``result.json`` or a column of a result's CSV file means.
+
+    Parameters
+    ----------
+    key : str
+        The key or column name.
+    section : str, optional
+        A CSV file's name (``"users.csv"``) for its columns; omitted, ``key`` is looked up as a ``result.json`` key
+        (evaluation, comparison, metrics, then the other keys).
+
+    Returns
+    -------
+    str or None
+        The meaning, or None when the glossary does not define the key.
+    """
     entry = _lookup(section).get(key)
     return entry[1] if entry else None
 
 
 def unit(key: str, section: str | None = None) -> str:
-    """The unit of ``key`` ("" for dimensionless or unknown keys)."""
+    """The unit of a key or column.
+
+    Parameters
+    ----------
+    key : str
+        The key or column name.
+    section : str, optional
+        As for :func:`meaning`.
+
+    Returns
+    -------
+    str
+        ``"dB"``, ``"W"``, ``"PRB"``, ``"s"``, ``"share"`` (a fraction 0 … 1), ...; ``""`` for dimensionless or
+        unknown keys.
+    """
     entry = _lookup(section).get(key)
     return entry[0] if entry else ""

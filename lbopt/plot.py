@@ -39,8 +39,26 @@ def _axes(ax, figsize=(7.0, 3.5)):
 
 
 def loads(result: Result, ax: Any = None) -> Any:
-    """Bars of every cell's load before and after (``cells.load_before``, ``load_after``), cells sorted by their
-    load before; the dashed line is full load (1)."""
+    """Bars of every cell's load before and after a method, cells sorted by their load before.
+
+    Parameters
+    ----------
+    result : Result
+        A user- or cell-level result (its ``cells`` table has ``load_after``, and ``load_before`` when the method
+        has a before state).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The bars (grey before, blue after) and a dashed line at full load (1).
+
+    Raises
+    ------
+    ValueError
+        When the result's cells have no loads (a vGALA or Breathing result: use their own tables).
+    """
     cells = result.cells
     if "load_after" not in cells:
         raise ValueError(f"{result.method}: its cells table has no load_after")
@@ -59,8 +77,33 @@ def loads(result: Result, ax: Any = None) -> Any:
 
 
 def comparison(table: pd.DataFrame | Any, metric: str = "max_load_after", ax: Any = None) -> Any:
-    """One bar per method of a comparison (its table, or a :class:`lbopt.api.Comparison`), and the certified bound
-    (``max_load_bound``) as a line when the comparison has one and the metric is the largest load."""
+    """One bar per method of a comparison, with the certified bound when there is one.
+
+    Parameters
+    ----------
+    table : Comparison or pandas.DataFrame
+        A :class:`lbopt.api.Comparison` or its ``table``.
+    metric : str
+        The column to draw (any numeric column of the table; see the result format's comparison columns).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The bars, and ``max_load_bound`` as a dashed red line when the metric is ``max_load_after`` and a certified
+        reference ran.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import lbopt
+    >>> net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    >>> ax = comparison(lbopt.compare(net, ["none", "mlb"], reference="ua-opt"))
+    >>> [t.get_text() for t in ax.get_xticklabels()], ax.get_legend().get_texts()[0].get_text()
+    (['none', 'mlb'], 'certified bound 0.33')
+    """
     table = getattr(table, "table", table)
     ax = _axes(ax)
     ax.bar(table["method"].astype(str), table[metric].astype(float), color="tab:blue")
@@ -74,8 +117,29 @@ def comparison(table: pd.DataFrame | Any, metric: str = "max_load_after", ax: An
 
 
 def cell_map(result: Result, instance: Instance, ax: Any = None, max_users: int = 5000) -> Any:
-    """Cells at their positions coloured by their load after; the result's users (a seeded subsample of at most
-    ``max_users``) coloured by their serving cell after."""
+    """A map of the cells coloured by their load after a method, and of its users coloured by their serving cell.
+
+    Parameters
+    ----------
+    result : Result
+        A user-level result (its ``users`` table has positions and ``serving_after``) or a cell-level one.
+    instance : Instance
+        The instance the result was solved on (cell positions).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+    max_users : int
+        Users drawn at most (a seeded subsample above it, the same every time).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The map, with a colour bar of the cells' loads.
+
+    Raises
+    ------
+    ValueError
+        When the cells have no positions (an MR-only or counter-based instance).
+    """
     if not instance.has_geometry:
         raise ValueError(f"{instance.name}: the cells have no positions to draw")
     ax = _axes(ax, figsize=(6.5, 6.0))
@@ -95,7 +159,27 @@ def cell_map(result: Result, instance: Instance, ax: Any = None, max_users: int 
 
 
 def trace(result: Result, columns: list[str] | None = None, ax: Any = None) -> Any:
-    """The method's ``trace`` table: its numeric ``columns`` (all by default) against its first column."""
+    """A method's trace: the iterations of vGALA, the steps of the Zou algorithms, the periods of MLB and OSLB.
+
+    Parameters
+    ----------
+    result : Result
+        A result with a ``trace`` table.
+    columns : list of str, optional
+        Numeric columns to draw against the first column (its iteration, step or period); all by default.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per column.
+
+    Raises
+    ------
+    ValueError
+        When the result has no trace.
+    """
     table = result.tables.get("trace")
     if table is None or table.empty:
         raise ValueError(f"{result.method}: no trace table")

@@ -30,6 +30,13 @@ DOCUMENTED = [
     "formulations.cio_lp",
     "lbopt.reporting.blocks",
     "lbopt.experiments.executor",
+    "lbopt.glossary",
+    "lbopt.instance.io",
+    "lbopt.scenarios.hetnet",
+    "lbopt.scenarios.hexgrid",
+    "lbopt.scenarios.layouts",
+    "lbopt.scenarios.mr_day",
+    "lbopt.scenarios.drop",
 ]
 
 

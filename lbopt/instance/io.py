@@ -261,15 +261,36 @@ def _normalised(table: str, df: pd.DataFrame, src: TableSource) -> pd.DataFrame:
 
 
 def load_instance(path: str | os.PathLike, allow_outside_tables: bool = False) -> Instance:
-    """Read and validate an instance file.
+    """Read and validate an instance file (format 1).
 
-    Side tables (``{csv: FILE}``, ``{parquet: FILE}``) must lie in the instance's folder or below it, unless
-    ``allow_outside_tables`` (an instance from elsewhere cannot make lbopt read ``../../etc/passwd``).
+    Parameters
+    ----------
+    path : path
+        The YAML file. Side tables (``{csv: FILE}``, ``{parquet: FILE}``) are read relative to it.
+    allow_outside_tables : bool
+        Read side tables outside the instance's folder (refused by default: an instance from elsewhere cannot
+        make lbopt read ``../../etc/passwd``).
+
+    Returns
+    -------
+    Instance
+        The tables as pandas DataFrames in the schema's types, the settings as pydantic models.
 
     Raises
     ------
-    InstanceError
-        naming the file, the field and (for tables) the row, when the file breaks format 1.
+    lbopt.InstanceError
+        Naming the file, the field and (for tables) the row, when the file breaks format 1.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "bad.yaml"
+    >>> _ = path.write_text("{lbopt: 1, name: x, cells: [{id: a, prb_demand: -3}]}")
+    >>> load_instance(path)
+    Traceback (most recent call last):
+    ...
+    lbopt.errors.InstanceError: ...bad.yaml: field 'cells.prb_demand', row 0: ...
     """
     path = Path(path)
     raw = _read_yaml(path)
@@ -347,13 +368,34 @@ def save_instance(
     tables: Literal["auto", "inline", "csv", "parquet"] = "auto",
     inline_max_rows: int = 200,
 ) -> Path:
-    """Write ``instance`` as format 1 YAML, with large tables as side files beside it.
+    """Write an instance as format 1 YAML, with large tables as side files beside it.
 
     Parameters
     ----------
-    tables : ``inline`` keeps every table in the YAML; ``csv`` / ``parquet`` writes every table as a side file
-        ``<stem>.<table>.<ext>``; ``auto`` inlines tables of at most ``inline_max_rows`` rows and writes larger ones
-        as CSV, except ``mr`` and ``rates``, which go to Parquet.
+    instance : Instance
+        The instance (built in memory, generated or read).
+    path : path
+        The YAML file to write; side files go beside it as ``<stem>.<table>.<ext>``.
+    tables : {"auto", "inline", "csv", "parquet"}
+        ``inline`` keeps every table in the YAML; ``csv`` / ``parquet`` writes every table as a side file; ``auto``
+        inlines tables of at most ``inline_max_rows`` rows and writes larger ones as CSV, except ``mr`` and
+        ``rates``, which go to Parquet.
+    inline_max_rows : int
+        The ``auto`` threshold.
+
+    Returns
+    -------
+    pathlib.Path
+        The YAML file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from lbopt.scenarios import hex_grid
+    >>> path = save_instance(hex_grid(rings=1), Path(tempfile.mkdtemp()) / "grid.yaml")
+    >>> load_instance(path).n_cells
+    7
     """
     path = Path(path)
     doc: dict[str, Any] = {"lbopt": 1, "name": instance.name}

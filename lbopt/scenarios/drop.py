@@ -30,7 +30,35 @@ def drop_on_layout(
     serving: bool = True,
     name: str | None = None,
 ) -> Instance:
-    """``base`` with a new users table: uniform users, hotspot clusters, users per cell and per busy cell.
+    """Users dropped on an existing layout (``generate drop``): the layout with a new users table.
+
+    Parameters
+    ----------
+    base : Instance
+        A layout with cell positions.
+    seed : int
+        Seed of every random choice.
+    uniform : int
+        Users uniform over the layout's bounding box.
+    hotspots, hotspot_users : int
+        Gaussian hotspot clusters and the users in them.
+    hotspot_std_m : float
+        Spread of a hotspot (m).
+    per_cell : int
+        Users in every cell's region.
+    busy, per_busy_cell : sequence of str, int
+        Cells that get ``per_busy_cell`` users instead.
+    demand_bps : float
+        Constant bit rate of every user (bit/s).
+    serving : bool
+        Attach every user to its strongest cell (``users.serving``).
+    name : str, optional
+        Instance name.
+
+    Returns
+    -------
+    Instance
+        ``base`` with the users.
 
     Examples
     --------

@@ -41,9 +41,79 @@ def _place_picos(
     raise InvalidParameter("could not place picocells apart; lower min_sep_m")
 
 
-def hetnet(*args, **kwargs) -> Instance:
-    """Build the OSLB HetNet scenario (see :func:`hetnet_with_busy` for the parameters)."""
-    return hetnet_with_busy(*args, **kwargs)[0]
+def hetnet(
+    rings: int = 3,
+    isd_m: float = 1000.0,
+    picos: tuple[int, int] = (2, 4),
+    normal_users: int = 10,
+    busy_cells: int = 15,
+    busy_users: int = 30,
+    pico_user_share: float = 1 / 3,
+    demand_bps: float = 1e6,
+    *,
+    pico_prb: int = 25,
+    wraparound: bool = True,
+    serving: Serving = "max-rsrp",
+    seed: int = 0,
+    name: str | None = None,
+) -> Instance:
+    """Jia et al.'s HetNet: hexagonal macro cells with picocells at their edges and busy cells (``generate hetnet``).
+
+    Parameters
+    ----------
+    rings : int
+        Rings of macro cells around the centre (1 → 7 cells, 3 → 37, the paper's).
+    isd_m : float
+        Inter-site distance of the macro cells (m).
+    picos : (int, int)
+        Inclusive range of picocells per macro cell, placed at the cell edge.
+    normal_users, busy_users : int
+        Users per normal and per busy macro cell.
+    busy_cells : int
+        How many macro cells are busy (chosen at random from the seed).
+    pico_user_share : float
+        Share of each cell's users dropped around one of its picocells.
+    demand_bps : float
+        Constant bit rate of every user (bit/s).
+    pico_prb : int
+        PRBs of a picocell (25, i.e. 5 MHz; 50 gives every cell the macro's bandwidth, as the paper assumes).
+    wraparound : bool
+        Periodic layout, so that edge cells have a full ring of neighbours.
+    serving : {"max-rsrp", "macro-only", "none"}
+        Initial association written to ``users.serving``: strongest RSRP over all cells, strongest macro only
+        (the network before its picocells carry traffic), or none.
+    seed : int
+        Seed of every random choice.
+    name : str, optional
+        Instance name (default ``hetnet<cells>``).
+
+    Returns
+    -------
+    Instance
+        Cells (macro and pico, picocells with their ``parent``), links, users; the radio model of the paper
+        (Shannon's rate, TR 36.814 path loss).
+
+    Examples
+    --------
+    >>> net = hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    >>> net.cells["tier"].value_counts().to_dict(), len(net.users)
+    ({'pico': 23, 'macro': 7}, 90)
+    """
+    return hetnet_with_busy(
+        rings,
+        isd_m,
+        picos,
+        normal_users,
+        busy_cells,
+        busy_users,
+        pico_user_share,
+        demand_bps,
+        pico_prb=pico_prb,
+        wraparound=wraparound,
+        serving=serving,
+        seed=seed,
+        name=name,
+    )[0]
 
 
 def hetnet_with_busy(

@@ -66,7 +66,34 @@ def hex_grid(
     name: str | None = None,
     seed: int = 0,
 ) -> Instance:
-    """A macro-only hexagonal grid instance with neighbour links (no users)."""
+    """A macro-only hexagonal grid with neighbour links and no users (``generate hexgrid``).
+
+    Parameters
+    ----------
+    rings : int, optional
+        Rings around the centre cell (1 → 7 cells, 2 → 19); ignored when ``n_cells`` is given.
+    n_cells : int, optional
+        Number of cells: the first ``n_cells`` of a spiral over the grid.
+    isd_m : float
+        Inter-site distance (m).
+    wraparound : bool
+        Periodic layout (``radio.wraparound``), for rings ≥ 1.
+    name : str, optional
+        Instance name.
+    seed : int
+        The instance's seed.
+
+    Returns
+    -------
+    Instance
+        Cells with positions and links between adjacent cells; add users with :func:`lbopt.generate.drop`.
+
+    Examples
+    --------
+    >>> grid = hex_grid(rings=2)
+    >>> grid.n_cells, len(grid.links)
+    (19, 42)
+    """
     cells = hex_cells(rings, n_cells, isd_m)
     radio = RadioConfig()
     wrap = None

@@ -71,7 +71,25 @@ def _ids(df: pd.DataFrame, column: str, path: Path, known: pd.Index | None = Non
 def from_kpi(
     cells_csv: str | Path, relations_csv: str | Path, percent: bool = False, name: str | None = None
 ) -> Instance:
-    """The cell-level instance of the module docstring."""
+    """A cell-level instance from counters: PRB utilisation per cell and handover attempts per neighbour relation
+    (``generate kpi``).
+
+    Parameters
+    ----------
+    cells_csv : path
+        ``id, prb_utilisation, prb_capacity`` (or ``n_prb``), optionally ``tier``: the busy hour's counters.
+    relations_csv : path
+        ``source, target, handover_attempts`` per directed neighbour relation.
+    percent : bool
+        Utilisation given in percent instead of a fraction.
+    name : str, optional
+        Instance name.
+
+    Returns
+    -------
+    Instance
+        Cells with ``prb_demand`` and ``prb_capacity``; links whose transferable PRBs a → b are in proportion to a's
+        handover attempts towards b (the module docstring states the rule)."""
     cells_csv, relations_csv = Path(cells_csv), Path(relations_csv)
     raw = _read(cells_csv, "cell counters", ("id", "prb_utilisation"))
     ids = _ids(raw, "id", cells_csv)

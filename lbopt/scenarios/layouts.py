@@ -47,10 +47,43 @@ def vgala_layout(
     seed: int = 0,
     name: str | None = None,
 ) -> Instance:
-    """The vGALA scenario: random macro and small cells, a location grid, and per-(location, cell) rates.
+    """Han & Ansari's set-up: macro and small cells over a rectangle, a location grid, and the rate of every
+    (location, cell) pair (``generate vgala``).
 
-    With ``poisson=True`` the numbers of cells are Poisson with means ``n_macro`` and ``n_small`` (at least one
-    macro), otherwise fixed; positions are uniform (a Poisson point process conditioned on its count).
+    Parameters
+    ----------
+    width_m, height_m : float
+        The area (m).
+    n_macro, n_small : int
+        Macro and small cells (with ``poisson=True``, the means of Poisson counts, at least one macro); positions
+        are uniform.
+    poisson : bool
+        Draw the numbers of cells instead of fixing them.
+    grid_m : float
+        Spacing of the location grid (m); the paper's 10 m gives 40,000 locations over 2 km × 2 km.
+    arrival_rate_total : float
+        Flows per second over the whole area (the paper's "200", whose unit it does not give).
+    mean_size_bits : float
+        Mean flow size ν (bit).
+    hotspots : int
+        Gaussian hotspots added to the uniform arrival density.
+    max_pathloss_db : float
+        Uplink path-loss threshold α* (eq. 15): cells beyond it cannot serve a location.
+    seed : int
+        Seed of every random choice.
+    name : str, optional
+        Instance name.
+
+    Returns
+    -------
+    Instance
+        Cells with their energy columns (static and load power, green power), ``locations`` and ``rates``.
+
+    Examples
+    --------
+    >>> net = vgala_layout(seed=4, grid_m=100.0)
+    >>> net.n_cells, len(net.locations), len(net.rates) <= net.n_cells * len(net.locations)
+    (10, 400, True)
     """
     rng = np.random.default_rng(seed)
     if poisson:
@@ -151,10 +184,34 @@ def zou16(
     seed: int = 0,
     name: str | None = None,
 ) -> Instance:
-    """The stability paper's 16-BS set-up with a calibrated CBR demand.
+    """Zou et al.'s 16 base stations on a 4 × 4 lattice with users and a calibrated CBR demand (``generate zou16``).
 
-    ``overloaded`` and ``mean_load`` default to the paper's values for ``users`` (where it gives them; ours for
-    250, 350 and 500 users, see ``ZOU_OVERLOADED``).
+    Parameters
+    ----------
+    users : int
+        Users dropped uniformly over the lattice's area.
+    hotspot_share, hotspot_std_m : float
+        Share of the users in Gaussian clusters around the overloaded BSs and the clusters' spread (m).
+    overloaded : tuple of int, optional
+        Positions of the overloaded BSs; default the paper's for ``users`` (ours for 250, 350 and 500 users, see
+        ``ZOU_OVERLOADED``).
+    mean_load : float, optional
+        Mean initial load the demand is calibrated to; default the paper's for ``users``.
+    seed : int
+        Seed of every random choice.
+    name : str, optional
+        Instance name.
+
+    Returns
+    -------
+    Instance
+        Cells with coverage radii, links, users with their serving cells.
+
+    Examples
+    --------
+    >>> net = zou16(200, seed=1)
+    >>> net.n_cells, len(net.users)
+    (16, 200)
     """
     rng = np.random.default_rng(seed)
     cells = zou16_cells()

@@ -137,7 +137,27 @@ def mr_arrays(
 
 
 def with_mr_day(instance: Instance, **params) -> Instance:
-    """The instance with CPICH columns and a synthetic day of MR records (see :func:`mr_arrays` for ``params``)."""
+    """A synthetic day of measurement reports over the cells of an existing instance (``generate mr``).
+
+    Parameters
+    ----------
+    instance : Instance
+        A layout with cell positions (a site list, a grid).
+    **params
+        Settings of the MR day (:func:`mr_arrays`): ``users_peak``, ``hours``, ``top_k``, ``noise_db``,
+        ``shadowing_db``, ``resolution_db``, ``floor_dbm``, ``seed``, the zones of the tidal pattern.
+
+    Returns
+    -------
+    Instance
+        The instance with CPICH power columns and the ``mr`` table.
+
+    Examples
+    --------
+    >>> from lbopt.scenarios import hex_grid
+    >>> day = with_mr_day(hex_grid(rings=1), users_peak=200, seed=1)
+    >>> list(day.mr.columns)
+    ['record', 'period', 'antenna', 'rss_dbm']"""
     rows = mr_arrays(instance, **params)
     ids = instance.cells["id"].to_numpy(object)
     mr = pd.DataFrame(
@@ -160,8 +180,37 @@ def breathing_area(
     name: str | None = None,
     **params,
 ) -> Instance:
-    """An area like the paper's datasets: ``n_antennas`` macro antennas on a jittered hexagonal layout (each site
-    moved uniformly within ``jitter × isd_m``), with a synthetic MR day (:func:`mr_arrays` for ``params``)."""
+    """An area like the Breathing paper's datasets: macro antennas on a jittered hexagonal layout with a synthetic
+    day of measurement reports (``generate breathing``).
+
+    Parameters
+    ----------
+    n_antennas : int
+        Macro antennas.
+    isd_m : float
+        Inter-site distance of the hexagonal layout (m).
+    jitter : float
+        Each site moved uniformly within ``jitter × isd_m``.
+    users_peak : int
+        Users at the busiest hour.
+    seed : int
+        Seed of every random choice.
+    name : str, optional
+        Instance name.
+    **params
+        Further settings of the MR day (:func:`mr_arrays`: ``hours``, ``top_k`` antennas per record, ``noise_db``,
+        ``shadowing_db``, ``resolution_db``, ``floor_dbm``, zones of the tidal pattern).
+
+    Returns
+    -------
+    Instance
+        Cells with CPICH powers and bounds, the ``mr`` table (``record, period, antenna, rss_dbm``).
+
+    Examples
+    --------
+    >>> day = breathing_area(12, 800.0, users_peak=500, seed=3)
+    >>> day.n_cells, int(day.mr["period"].nunique())
+    (12, 24)"""
     from lbopt.scenarios.hexgrid import hex_grid
 
     base = hex_grid(rings=None, n_cells=n_antennas, isd_m=isd_m, seed=seed)

@@ -224,11 +224,42 @@ def from_sites(
     mnc: str | None = None,
     radio: str | None = None,
 ) -> Instance:
-    """An instance from a site list and (optionally) user positions, both with latitude/longitude columns.
+    """A real layout from a site list or an OpenCelliD export, and optionally user positions (``generate sites``).
 
-    An OpenCelliD export (``radio, mcc, net, area, cell, unit, lon, lat, range, …``) is read as one: filtered to one
-    operator and technology by ``mcc``, ``mnc`` and ``radio`` (:func:`_opencellid_filter`), cells as in
-    :func:`_opencellid_cells`.
+    Positions are projected to metres about the layout's centre. An OpenCelliD export (``radio, mcc, net, area,
+    cell, unit, lon, lat, range, …``) must be filtered to one operator and technology by ``mcc``, ``mnc`` and
+    ``radio``; its cell ids stay text, ``range`` is the coverage radius, and co-sited cells are sectors of one site
+    (azimuths spread evenly) that neighbour each other.
+
+    Parameters
+    ----------
+    sites_csv : path
+        Site list (latitude and longitude columns, optional name and tier) or OpenCelliD export.
+    users_csv : path, optional
+        User positions (latitude and longitude).
+    neighbours : {"delaunay", "distance", "radius"}
+        Links from the Delaunay triangulation of the sites, pairs closer than ``max_distance_m``, or pairs whose
+        coverage radii overlap.
+    max_distance_m : float
+        For ``neighbours="distance"`` (m).
+    demand_bps : float
+        Constant bit rate of the users (bit/s).
+    name, source : str, optional
+        Instance name, and the data's provenance and credit stored in the instance.
+    seed : int
+        The instance's seed.
+    mcc, mnc, radio : str, optional
+        OpenCelliD filters: mobile country code, network code (column ``net``), technology (GSM, UMTS, LTE, NR).
+
+    Returns
+    -------
+    Instance
+        Cells (positions, tiers, azimuths for sectors), links, and users on their strongest cell when given.
+
+    Raises
+    ------
+    lbopt.InstanceError
+        A mixed export without filters (with what it holds), filters on a plain site list, missing columns.
     """
     sites_csv = Path(sites_csv)
     sites = _read_list(sites_csv, "site list")
