@@ -14,7 +14,8 @@ picocells, the rest uniform over the hexagon; macro carriers of 50 PRBs and pico
 
 from __future__ import annotations
 
-from typing import Literal
+import inspect
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,22 +42,7 @@ def _place_picos(
     raise InvalidParameter("could not place picocells apart; lower min_sep_m")
 
 
-def hetnet(
-    rings: int = 3,
-    isd_m: float = 1000.0,
-    picos: tuple[int, int] = (2, 4),
-    normal_users: int = 10,
-    busy_cells: int = 15,
-    busy_users: int = 30,
-    pico_user_share: float = 1 / 3,
-    demand_bps: float = 1e6,
-    *,
-    pico_prb: int = 25,
-    wraparound: bool = True,
-    serving: Serving = "max-rsrp",
-    seed: int = 0,
-    name: str | None = None,
-) -> Instance:
+def hetnet(*args: Any, **kwargs: Any) -> Instance:
     """Jia et al.'s HetNet: hexagonal macro cells with picocells at their edges and busy cells (``generate hetnet``).
 
     Parameters
@@ -99,21 +85,8 @@ def hetnet(
     >>> net.cells["tier"].value_counts().to_dict(), len(net.users)
     ({'pico': 23, 'macro': 7}, 90)
     """
-    return hetnet_with_busy(
-        rings,
-        isd_m,
-        picos,
-        normal_users,
-        busy_cells,
-        busy_users,
-        pico_user_share,
-        demand_bps,
-        pico_prb=pico_prb,
-        wraparound=wraparound,
-        serving=serving,
-        seed=seed,
-        name=name,
-    )[0]
+    return hetnet_with_busy(*args, **kwargs)[0]
+
 
 
 def hetnet_with_busy(
@@ -132,18 +105,7 @@ def hetnet_with_busy(
     seed: int = 0,
     name: str | None = None,
 ) -> tuple[Instance, np.ndarray]:
-    """Build the OSLB HetNet scenario; also returns which macro cells (positions) are busy.
-
-    Parameters
-    ----------
-    rings : rings of macro cells (3 → 37 cells, the paper).
-    picos : inclusive range of picocells per macro cell.
-    normal_users, busy_users : users per normal and per busy cell; ``busy_cells`` macro cells are busy.
-    pico_user_share : share of each cell's users dropped around one of its picocells.
-    pico_prb : PRBs of a picocell (25, i.e. 5 MHz, by default; 50 gives every cell the macro's bandwidth).
-    serving : initial association written to ``users.serving``: strongest RSRP over all cells, strongest macro
-        only (the network before its picocells carry traffic), or none.
-    """
+    """:func:`hetnet` (its parameters), also returning the positions of the busy macro cells."""
     rng = np.random.default_rng(seed)
     grid = hex_grid(rings=rings, isd_m=isd_m, wraparound=wraparound, seed=seed)
     macros = grid.cells.assign(n_prb=50)
@@ -218,5 +180,8 @@ def with_serving(instance: Instance, rule: Serving) -> Instance:
     users["serving"] = instance.cells["id"].to_numpy(object)[state.serving]
     return instance.with_tables(users=users)
 
+
+#: what ``help()``, notebooks and the API reference show: the parameters of :func:`hetnet_with_busy`
+hetnet.__signature__ = inspect.signature(hetnet_with_busy).replace(return_annotation=Instance)  # type: ignore[attr-defined]
 
 __all__ = ["hetnet", "hetnet_with_busy", "with_serving"]
