@@ -356,9 +356,12 @@ def validate(file: str, out_dir: str | None, epsilon: float | None) -> None:
     type=click.Choice(["png", "svg", "pdf"]),
     default="png",
     show_default=True,
-    help="figures inline as PNG or SVG, or as PDF files in DIRECTORY/figures/ (with inline previews)",
+    help="figures inline as PNG or SVG (ids on hover), or PDF previews; svg and pdf (and png with --dpi) also "
+    "write each figure to DIRECTORY/figures/ for a paper",
 )
-@click.option("--dpi", type=click.IntRange(50, 1200), default=None, help="resolution of PNG figures (default 110)")
+@click.option(
+    "--dpi", type=click.IntRange(50, 1200), default=None, help="resolution of PNG figures (default 110; writes files)"
+)
 def report(directory: str, figures: str, dpi: int | None) -> None:
     """Write DIRECTORY/report.html (self-contained) from a solve, compare, validate or reproduce output."""
     with _user_errors():

@@ -4,6 +4,7 @@ draws ψ(k) − ψ* as the trace records it."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lbopt.comparison import compare
@@ -38,34 +39,34 @@ def test_loads_family_reports(small_hetnet, tmp_path, method, family, heading):
     result = solve(small_hetnet, method)
     assert result.family == family
     text = _render(result, tmp_path / method)
-    assert f"<h2>{'Trace' if method == 'mlb' else heading}</h2>" in text
-    assert "<h2>Cell loads</h2>" in text
-    assert "<h2>Parameters</h2>" in text or method == "max-rsrp"
+    assert f">{'Trace' if method == 'mlb' else heading}</h2>" in text
+    assert ">Cell loads</h2>" in text
+    assert ">Parameters</h2>" in text or method == "max-rsrp"
 
 
 def test_cell_level_and_comparison_reports(tiny_path, tmp_path):
     inst = load_instance(tiny_path)
     text = _render(compare(inst, ["oslb", "chain", "none"]), tmp_path / "cmp")
-    assert "<h2>Comparison</h2>" in text
+    assert ">Comparison</h2>" in text
     assert "plan_volume_over_flow_optimum" in text
     assert (tmp_path / "cmp" / "oslb" / "flows.csv").is_file()
-    assert "<h2>Cell loads</h2>" in _render(solve(inst, "oslb"), tmp_path / "oslb")
+    assert ">Cell loads</h2>" in _render(solve(inst, "oslb"), tmp_path / "oslb")
     text = _render(validate(inst), tmp_path / "validate")
-    assert text.index("<h2>Verdicts</h2>") < text.index("<h2>Instance</h2>")  # the verdicts open the report
-    assert "<h2>Checks (verdict, and whether the cross-check beside it agrees)</h2>" in text
+    assert text.index(">Verdicts</h2>") < text.index(">Instance</h2>")  # the verdicts open the report
+    assert ">Checks (verdict, and whether the cross-check beside it agrees)</h2>" in text
 
 
 def test_handover_family_report(tmp_path):
     result = solve(zou16(users=80, seed=1), "zou-greedy", steps=4)
     assert result.family == "handover"
-    assert "<h2>Handover dynamics</h2>" in _render(result, tmp_path / "greedy")
+    assert ">Handover dynamics</h2>" in _render(result, tmp_path / "greedy")
 
 
 def test_association_family_reports(tmp_path):
     inst = vgala_layout(grid_m=100.0, seed=2)
     text = _render(solve(inst, "vgala"), tmp_path / "vgala")
-    assert "<h2>Coverage</h2>" in text
-    assert "<h2>Trace</h2>" in text
+    assert ">Coverage</h2>" in text
+    assert ">Trace</h2>" in text
     summary = compare(inst, ["vgala", "la", "max-rate"])
     text = _render(summary, tmp_path / "cmp")
     assert "gap_psi" in text
@@ -75,9 +76,9 @@ def test_association_family_reports(tmp_path):
 def test_pilot_power_family_reports(tmp_path):
     inst = breathing_area(12, users_peak=600, seed=3)
     text = _render(solve(inst, "bdba"), tmp_path / "bdba")
-    assert "<h2>Busy-degrees and pilot powers</h2>" in text
+    assert ">Busy-degrees and pilot powers</h2>" in text
     text = _render(compare(inst, ["bdba", "bfdba"]), tmp_path / "cmp")
-    assert "<h2>Comparison (one period, busy-degrees before and after the step)</h2>" in text
+    assert ">Comparison (one period, busy-degrees before and after the step)</h2>" in text
 
 
 def test_vgala_convergence_plot_draws_psi_minus_optimum():
@@ -119,3 +120,49 @@ def test_reproduction_reports_render(paper, tmp_path, monkeypatch):
     text = _render(result, tmp_path / paper)
     assert "<h3>What the paper claims</h3>" in text
     assert text.count("<img") >= 3
+
+
+def test_contents_after_the_verdict_and_every_term_linked_to_its_glossary_entry(small_hetnet, tmp_path):
+    """A comparison report opens with its verdict, then a table of contents whose every link has a section to go to;
+    every metric name that links to the report's glossary has an entry there, with the glossary's meaning."""
+    import re
+
+    from lbopt.glossary import meaning
+
+    text = _render(compare(small_hetnet, ["none", "mlb"], references=["ua-opt"]), tmp_path / "cmp")
+    body = text[text.index("</h1>") :]
+    assert body.index("<nav class='toc'>") < body.index(">Instance</h2>")
+    first_section = re.search(r"<h2 id='[^']+'>", body).start()
+    assert first_section < body.index("<nav class='toc'>")  # the verdict comes first
+    anchors = set(re.findall(r"<h2 id='([^']+)'>", body))
+    toc = re.search(r"<nav class='toc'>(.*?)</nav>", body).group(1)
+    targets = re.findall(r"href='#([^']+)'", toc)
+    assert len(targets) >= 5
+    assert set(targets) <= anchors
+    terms = set(re.findall(r"<a class='term' href='#g-([^']+)'>", body))
+    entries = dict(re.findall(r"<dt id='g-([^']+)'>[^<]*</dt><dd>([^<]*)</dd>", body))
+    assert {"ldi_after", "gap_max_load", "max_load_after"} <= terms
+    assert terms <= set(entries)
+    assert entries["ldi_after"] == meaning("ldi_after")
+
+
+def test_comparison_maps_show_users_and_svg_figures_name_cells_on_hover(small_hetnet, tmp_path):
+    """The comparison draws one map per method with its users; with ``--figures svg`` the figures are inline SVG (and
+    files for a paper) whose cells carry their id and load as hover titles, one per cell and method."""
+    import re
+
+    folder = tmp_path / "cmp"
+    write_result(compare(small_hetnet, ["none", "mlb"]), folder)
+    text = render_report(folder, figures="svg").read_text()
+    assert ">Maps</h2>" in text
+    assert "<img" not in text  # every figure inline as SVG
+    titles = re.findall(r"<g id=\"m(\d)-cell-\d+\"><title>([^<]+)</title>", text)
+    n_cells = len(small_hetnet.cells)
+    assert len(titles) == 2 * n_cells  # every cell of both maps
+    loads = pd.read_csv(folder / "mlb" / "cells.csv").set_index("id")["load_after"]
+    mlb = dict(t.split(": load_after ") for k, t in titles if k == "1")
+    assert {c: float(v) for c, v in mlb.items()} == pytest.approx(loads.round(3).to_dict(), abs=5e-3)
+    figures = sorted(p.name for p in (folder / "figures").iterdir())
+    assert figures
+    assert all(name.endswith(".svg") for name in figures)
+    assert text.count("<svg") == len(figures)

@@ -22,6 +22,8 @@ __all__ = [
     "esc",
     "figure",
     "figure_settings",
+    "glossary_section",
+    "glossary_terms",
     "heading",
     "kv_table",
     "number",
@@ -37,7 +39,10 @@ h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;bor
 table{border-collapse:collapse;margin:.5rem 0} td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left}
 th{background:#f5f5f5} td{font-variant-numeric:tabular-nums}
 .status{display:inline-block;padding:.1rem .6rem;border-radius:.8rem;background:#e8f0fe}
-img{max-width:100%} .muted{color:#666} .wide{overflow-x:auto;font-size:.85rem}
+img,figure.svg svg{max-width:100%;height:auto} figure.svg{margin:0} .muted{color:#666}
+.wide{overflow-x:auto;font-size:.85rem}
+a.term{color:inherit;text-decoration:underline dotted #999} nav.toc{font-size:.9rem;columns:2;margin:1rem 0}
+nav.toc ol{margin:.2rem 0} dl.glossary dt{font-family:monospace;margin-top:.4rem} dl.glossary dd{margin-left:1.5rem}
 """
 
 
@@ -61,13 +66,15 @@ _FIGURES: dict[str, Any] = {"format": "png", "dpi": 110, "files": None}
 
 @contextlib.contextmanager
 def figure_settings(fmt: str = "png", dpi: int | None = None):
-    """Figures as ``svg`` (inline, vector), ``png`` (inline, at ``dpi``) or ``pdf`` (files beside the report, an
-    inline PNG preview linking to each); yields the list of ``(file name, bytes)`` the PDFs go into."""
+    """Figures as ``svg`` (inline vectors, element titles shown on hover), ``png`` (inline, at ``dpi``) or ``pdf``
+    (an inline PNG preview linking to the file); yields the list of ``(file name, bytes)`` written beside the report
+    as ``figures/figure-NN.<fmt>`` — every figure for ``svg`` and ``pdf``, and for ``png`` when a ``dpi`` is asked
+    for (a figure for a paper)."""
     if fmt not in ("svg", "png", "pdf"):
         raise ValueError(f"--figures: expected svg, png or pdf, got '{fmt}'")
     files: list[tuple[str, bytes]] = []
     saved = dict(_FIGURES)
-    _FIGURES.update(format=fmt, dpi=dpi or 110, files=files)
+    _FIGURES.update(format=fmt, dpi=dpi or 110, files=files if fmt != "png" or dpi is not None else None)
     try:
         yield files
     finally:
@@ -85,22 +92,73 @@ def figure(fig, alt: str = "figure") -> str:
     """The figure inlined (SVG or PNG data URI), or written as a PDF beside the report with an inline PNG preview
     (:func:`figure_settings`); closes the figure."""
     fmt, dpi, files = _FIGURES["format"], _FIGURES["dpi"], _FIGURES["files"]
+    name = f"figures/figure-{len(files) + 1:02d}.{fmt}" if files is not None else None
     if fmt == "svg":
-        uri = "data:image/svg+xml;base64," + base64.b64encode(_encoded(fig, "svg", dpi)).decode("ascii")
-        html_img = f"<img alt='{esc(alt)}' src='{uri}'>"
+        svg = _svg(fig, dpi, salt=name or alt)
+        html_img = f"<figure class='svg' role='img' aria-label='{esc(alt)}'>{svg[svg.index('<svg') :]}</figure>"
+        data = svg.encode("utf-8")
     else:
-        uri = "data:image/png;base64," + base64.b64encode(_encoded(fig, "png", dpi)).decode("ascii")
+        data = _encoded(fig, "png", dpi)
+        uri = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
         html_img = f"<img alt='{esc(alt)}' src='{uri}'>"
-        if fmt == "pdf" and files is not None:
-            name = f"figures/figure-{len(files) + 1:02d}.pdf"
-            files.append((name, _encoded(fig, "pdf", dpi)))
+        if fmt == "pdf":
+            data = _encoded(fig, "pdf", dpi)
+    if name is not None and files is not None:
+        files.append((name, data))
+        if fmt == "pdf":
             html_img = f"<a href='{name}'>{html_img}</a>"
     pyplot().close(fig)
     return html_img
 
 
+#: hover titles of a figure's elements: ``fig.lbopt_titles = {gid: text}`` (an artist drawn with ``gid=...``)
+TITLES_ATTR = "lbopt_titles"
+
+
+def _svg(fig, dpi: int, salt: str) -> str:
+    """The figure as SVG text: element ids salted per figure (several inline SVGs share one page) and a ``<title>``
+    in every group whose id the figure names in ``fig.lbopt_titles``."""
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.hashsalt": salt}):
+        text = _encoded(fig, "svg", dpi).decode("utf-8")
+    for gid, title in getattr(fig, TITLES_ATTR, {}).items():
+        text = text.replace(f'<g id="{gid}">', f'<g id="{gid}"><title>{esc(title)}</title>', 1)
+    return text
+
+
 def heading(text: str, level: int = 2) -> str:
-    return f"<h{level}>{esc(text)}</h{level}>"
+    """A section heading; level-2 headings carry an id for the report's table of contents."""
+    if level != 2:
+        return f"<h{level}>{esc(text)}</h{level}>"
+    slug = "".join(c if c.isalnum() else "-" for c in str(text).lower()).strip("-")
+    return f"<h2 id='sec-{esc(slug)}'>{esc(text)}</h2>"
+
+
+#: glossary keys the report being rendered has shown (:func:`glossary_terms`); None outside a report
+_TERMS: dict[str, list[str]] = {}
+
+
+@contextlib.contextmanager
+def glossary_terms():
+    """Collect the glossary keys that :func:`kv_table` and :func:`df_table` show while a report is rendered; each
+    shown key links to its entry in the report's glossary section (:func:`glossary_section`)."""
+    _TERMS["keys"] = []
+    try:
+        yield _TERMS["keys"]
+    finally:
+        _TERMS.pop("keys", None)
+
+
+def glossary_section(keys: list[str]) -> list[str]:
+    """The report's glossary: every key it showed, once, with its unit and meaning (from ``glossary.csv``)."""
+    if not keys:
+        return []
+    items = []
+    for key in dict.fromkeys(keys):
+        u = glossary_unit(key)
+        items.append(f"<dt id='g-{esc(key)}'>{esc(key)}{f' [{esc(u)}]' if u else ''}</dt><dd>{esc(meaning(key))}</dd>")
+    return [heading("Glossary"), "<dl class='glossary'>" + "".join(items) + "</dl>"]
 
 
 def paragraph(text: str, muted: bool = False) -> str:
@@ -171,10 +229,16 @@ def _cell(key: str, value: Any) -> str:
 
 
 def _key(key: Any, tag: str = "th") -> str:
-    """A key as a header cell, with its glossary meaning as a tooltip where the glossary defines it."""
+    """A key as a header cell; where the glossary defines it, its meaning as a tooltip and, in a report, a link to
+    its entry in the report's glossary section."""
     text = meaning(str(key))
-    title = f" title='{esc(text)}'" if text else ""
-    return f"<{tag}{title}>{esc(key)}</{tag}>"
+    if not text:
+        return f"<{tag}>{esc(key)}</{tag}>"
+    label = esc(key)
+    if "keys" in _TERMS:
+        _TERMS["keys"].append(str(key))
+        label = f"<a class='term' href='#g-{esc(key)}'>{label}</a>"
+    return f"<{tag} title='{esc(text)}'>{label}</{tag}>"
 
 
 def kv_table(items: dict[str, Any]) -> str:

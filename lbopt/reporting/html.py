@@ -8,12 +8,13 @@ module decides nothing about methods and computes nothing: it renders what the f
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from lbopt.reporting.blocks import CSS, esc, figure_settings, heading, kv_table
+from lbopt.reporting.blocks import CSS, esc, figure_settings, glossary_section, glossary_terms, heading, kv_table
 from lbopt.result import read_result
 
 __all__ = ["render_report", "sections_of"]
@@ -68,12 +69,38 @@ def render_report(out_dir: str | os.PathLike, figures: str = "png", dpi: int | N
     out = Path(out_dir)
     data, tables = read_result(out)
     tables.setdefault("cells", pd.DataFrame(data.get("cells", [])))
+    with glossary_terms() as terms, figure_settings(figures, dpi) as files:
+        lead, body = _sections(data, tables, out)
+    body += glossary_section(terms)
+    text = _page(data, [*lead, _contents(body), *body])
+    with replaced_folder(out, keep=True) as tmp:
+        (tmp / "report.html").write_text(text, encoding="utf-8")
+        for old in (tmp / "figures").glob("figure-*.*"):  # a previous report's figures
+            old.unlink()
+        if (tmp / "figures").is_dir() and not files:
+            (tmp / "figures").rmdir()
+        for name, content in files:
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_bytes(content)
+    return out / "report.html"
+
+
+def _contents(body: list[str]) -> str:
+    """The table of contents: a link to every section heading of the body, after the verdict that opens the page."""
+    found = re.findall(r"<h2 id='([^']+)'>(.*?)</h2>", "".join(body))
+    if len(found) < 3:
+        return ""
+    items = "".join(f"<li><a href='#{anchor}'>{text}</a></li>" for anchor, text in found)
+    return f"<nav class='toc'><b>Contents</b><ol>{items}</ol></nav>"
+
+
+def _sections(data: dict, tables: dict, out: Path) -> tuple[list[str], list[str]]:
+    """The page's lead (what opens it: a comparison's verdict) and its body."""
     sections = sections_of(data)
-    with figure_settings(figures, dpi) as files:
-        out_sections = sections(data, tables, out) if sections is not None else []
+    out_sections = sections(data, tables, out) if sections is not None else []
     # a section function returns its HTML parts, or {"lead": [...], "body": [...]} when some open the page
     lead, own = (out_sections["lead"], out_sections["body"]) if isinstance(out_sections, dict) else ([], out_sections)
-    body = list(lead)
+    body = []
     if data.get("instance_summary"):
         body += [heading("Instance"), kv_table(data["instance_summary"])]
     solver = {k: v for k, v in (data.get("solver") or {}).items() if v not in (None, {}, [])}
@@ -84,15 +111,4 @@ def render_report(out_dir: str | os.PathLike, figures: str = "png", dpi: int | N
         body += [heading("Metrics"), kv_table(data["metrics"])]
     own.append(heading("Provenance"))
     own.append(kv_table(data.get("provenance") or {"provenance": "not recorded"}))
-    body += own
-    text = _page(data, body)
-    with replaced_folder(out, keep=True) as tmp:
-        (tmp / "report.html").write_text(text, encoding="utf-8")
-        for old in (tmp / "figures").glob("figure-*.pdf"):  # a previous report's figures
-            old.unlink()
-        if (tmp / "figures").is_dir() and not files:
-            (tmp / "figures").rmdir()
-        for name, content in files:
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / name).write_bytes(content)
-    return out / "report.html"
+    return list(lead), body + own

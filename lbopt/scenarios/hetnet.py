@@ -88,7 +88,6 @@ def hetnet(*args: Any, **kwargs: Any) -> Instance:
     return hetnet_with_busy(*args, **kwargs)[0]
 
 
-
 def hetnet_with_busy(
     rings: int = 3,
     isd_m: float = 1000.0,

@@ -5,68 +5,135 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lbopt.reporting.blocks import df_table, figure, heading, kv_table, paragraph, pre, pyplot
+from lbopt.reporting.blocks import TITLES_ATTR, df_table, figure, heading, kv_table, paragraph, pre, pyplot
+
+#: users drawn on a map at most (a seeded subsample above it, the same every time)
+MAP_MAX_USERS = 3000
+#: cells drawn one by one (each with its id and value on hover in an SVG figure) up to this many
+MAP_HOVER_CELLS = 400
 
 
-def map_figure(cells: pd.DataFrame, users: pd.DataFrame | None, serving_col: str):
-    """Cells (macro ▲, others ●) and users coloured by their serving cell."""
+def draw_map(
+    ax,
+    cells: pd.DataFrame,
+    users: pd.DataFrame | None = None,
+    value: str = "load_after",
+    relations: pd.DataFrame | None = None,
+    vmax: float | None = None,
+    gid_prefix: str = "cell",
+) -> tuple[object, dict[str, str]]:
+    """Draw cells coloured by ``value`` (macro ▲, others ●), neighbour relations (``source_cell, target_cell``, e.g.
+    ``cio.csv``) as grey lines, and users coloured by their serving cell with a line to it (subsampled above
+    :data:`MAP_MAX_USERS`). Returns the cells' colour mapping (for a colour bar) and the hover titles by element id."""
     plt = pyplot()
+    xy = cells[["x_m", "y_m"]].to_numpy(float)
+    index = {cid: k for k, cid in enumerate(cells["id"].astype(str))}
+    if relations is not None and len(relations) and {"source_cell", "target_cell"} <= set(relations):
+        from matplotlib.collections import LineCollection
 
-    fig, ax = plt.subplots(figsize=(8, 7))
-    cmap = plt.get_cmap("tab20")
-    if users is not None and serving_col in users and {"x_m", "y_m"} <= set(users):
-        order = {cid: i for i, cid in enumerate(cells["id"])}
-        colour = users[serving_col].map(order).fillna(-1).to_numpy()
-        attached = colour >= 0
-        if attached.sum() <= 20000:  # association lines, user → serving cell
-            from matplotlib.collections import LineCollection
+        a = relations["source_cell"].astype(str).map(index)
+        b = relations["target_cell"].astype(str).map(index)
+        ok = a.notna() & b.notna()
+        pairs = np.unique(np.sort(np.stack([a[ok], b[ok]], axis=1).astype(int), axis=1), axis=0)
+        ax.add_collection(LineCollection(xy[pairs], colors="0.75", linewidths=0.6, zorder=1))
+    if users is not None and {"x_m", "y_m", "serving_after"} <= set(users):
+        if len(users) > MAP_MAX_USERS:
+            users = users.iloc[np.sort(np.random.default_rng(0).choice(len(users), MAP_MAX_USERS, replace=False))]
+        serving = users["serving_after"].astype(str).map(index)
+        on = serving.notna().to_numpy()
+        home = serving[on].astype(int).to_numpy()
+        pos = users[["x_m", "y_m"]].to_numpy(float)
+        colours = plt.get_cmap("tab20")(home % 20)
+        from matplotlib.collections import LineCollection
 
-            home = cells[["x_m", "y_m"]].to_numpy()[colour[attached].astype(int)]
-            segs = np.stack([users[["x_m", "y_m"]].to_numpy()[attached], home], axis=1)
-            ax.add_collection(
-                LineCollection(segs, colors=cmap(colour[attached].astype(int) % 20), linewidths=0.4, alpha=0.35)
+        ax.add_collection(
+            LineCollection(np.stack([pos[on], xy[home]], axis=1), colors=colours, linewidths=0.3, alpha=0.3, zorder=2)
+        )
+        ax.scatter(pos[on, 0], pos[on, 1], c=colours, s=6, linewidths=0, alpha=0.8, zorder=2, label="users")
+        if (~on).any():
+            ax.scatter(pos[~on, 0], pos[~on, 1], c="k", marker="x", s=10, zorder=2, label="not served")
+    values = cells[value].to_numpy(float) if value in cells else np.zeros(len(cells))
+    norm = plt.Normalize(0.0, vmax if vmax is not None else max(1.0, float(np.nanmax(values, initial=0.0))))
+    macro = (cells["tier"] == "macro").to_numpy() if "tier" in cells else np.ones(len(cells), bool)
+    titles: dict[str, str] = {}
+    mapping = plt.cm.ScalarMappable(norm=norm, cmap="viridis")
+    if len(cells) <= MAP_HOVER_CELLS:
+        for k, cid in enumerate(cells["id"].astype(str)):
+            gid = f"{gid_prefix}-{k}"
+            ax.scatter(
+                *xy[k],
+                marker="^" if macro[k] else "o",
+                s=90 if macro[k] else 45,
+                c=[mapping.to_rgba(values[k])],
+                edgecolors="k",
+                linewidths=0.6,
+                zorder=3,
+                gid=gid,
             )
-        ax.scatter(
-            users["x_m"][attached],
-            users["y_m"][attached],
-            c=cmap(colour[attached].astype(int) % 20),
-            s=9,
-            alpha=0.8,
-            linewidths=0,
-            label="users (colour = serving cell)",
-        )
-        if (~attached).any():
-            ax.scatter(users["x_m"][~attached], users["y_m"][~attached], c="k", marker="x", s=12, label="unattached")
-    tier = cells["tier"] if "tier" in cells else pd.Series(["macro"] * len(cells))
-    macro = (tier == "macro").to_numpy()
-    idx = np.arange(len(cells))
-    ax.scatter(
-        cells["x_m"][macro],
-        cells["y_m"][macro],
-        marker="^",
-        s=90,
-        c=cmap(idx[macro] % 20),
-        edgecolors="k",
-        label="macro cells",
-        zorder=3,
-    )
-    if (~macro).any():
-        ax.scatter(
-            cells["x_m"][~macro],
-            cells["y_m"][~macro],
-            marker="o",
-            s=40,
-            c=cmap(idx[~macro] % 20),
-            edgecolors="k",
-            label="small cells",
-            zorder=3,
-        )
+            titles[gid] = f"{cid}: {value} {values[k]:.3g}"
+    else:
+        for sel, marker, size in ((macro, "^", 60), (~macro, "o", 30)):
+            ax.scatter(
+                xy[sel, 0],
+                xy[sel, 1],
+                marker=marker,
+                s=size,
+                c=values[sel],
+                cmap="viridis",
+                norm=norm,
+                edgecolors="k",
+                linewidths=0.4,
+                zorder=3,
+            )
     ax.set_aspect("equal")
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.set_title("Cells and users by serving cell")
+    return mapping, titles
+
+
+def map_figure(
+    cells: pd.DataFrame,
+    users: pd.DataFrame | None,
+    value: str = "load_after",
+    relations: pd.DataFrame | None = None,
+    title: str | None = None,
+):
+    """One map (:func:`draw_map`) with its colour bar."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 7), layout="constrained")
+    mapping, titles = draw_map(ax, cells, users, value, relations)
+    fig.colorbar(mapping, ax=ax, shrink=0.8, label=value)
+    shown = "" if users is None or "x_m" not in users else f"; users by serving cell{_subsampled(users)}"
+    ax.set_title(title or f"Cells coloured by {value}{shown}", fontsize=10)
+    setattr(fig, TITLES_ATTR, titles)
     return fig
+
+
+def maps_figure(panels: dict[str, tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]], value: str):
+    """Small multiples, two per row: one map per method (cells, users, relations), one colour scale for all."""
+    plt = pyplot()
+    n = len(panels)
+    rows = (n + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(11, 4.6 * rows + 0.6), squeeze=False, layout="constrained")
+    vmax = max(1.0, *(float(c[value].max()) for c, _, _ in panels.values() if value in c))
+    titles: dict[str, str] = {}
+    mapping = None
+    for k, (ax, (method, (cells, users, relations))) in enumerate(zip(axes.flat, panels.items(), strict=False)):
+        mapping, t = draw_map(ax, cells, users, value, relations, vmax=vmax, gid_prefix=f"m{k}-cell")
+        titles.update(t)
+        ax.set_title(method, fontsize=10)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    if mapping is not None:
+        fig.colorbar(mapping, ax=axes.ravel().tolist(), shrink=0.5, aspect=30, label=value)
+    first_users = next(iter(panels.values()))[1]
+    fig.suptitle(f"Cells coloured by {value}; users by serving cell{_subsampled(first_users)}", fontsize=11)
+    setattr(fig, TITLES_ATTR, titles)
+    return fig
+
+
+def _subsampled(users: pd.DataFrame | None) -> str:
+    return f" ({MAP_MAX_USERS:,} of {len(users):,} shown)" if users is not None and len(users) > MAP_MAX_USERS else ""
 
 
 def load_figure(cells: pd.DataFrame):
@@ -91,12 +158,18 @@ def load_figure(cells: pd.DataFrame):
     return fig
 
 
-def map_section(cells: pd.DataFrame, users: pd.DataFrame | None) -> list[str]:
-    """The map of cells and users by serving cell (after the method when it says so), when cells have positions."""
+def map_section(
+    cells: pd.DataFrame,
+    users: pd.DataFrame | None,
+    relations: pd.DataFrame | None = None,
+    value: str = "load_after",
+    title: str | None = None,
+) -> list[str]:
+    """The map of the cells coloured by ``value``, their relations and the users by serving cell after the method,
+    when the cells have positions."""
     if not {"x_m", "y_m"} <= set(cells.columns):
         return []
-    serving_col = "serving_after" if users is not None and "serving_after" in users else "serving"
-    return [heading("Map"), figure(map_figure(cells, users, serving_col), "map of cells and users")]
+    return [heading("Map"), figure(map_figure(cells, users, value, relations, title), "map of cells and users")]
 
 
 def cell_loads_section(cells: pd.DataFrame) -> list[str]:

@@ -98,7 +98,7 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     if "trace" in tables and "loads" in tables:
         parts += [heading("Handover dynamics"), figure(dynamics_figure(tables["loads"], tables["trace"]), "dynamics")]
     cells = tables["cells"]
-    return parts + map_section(cells, tables.get("users")) + cell_loads_section(cells)
+    return parts + map_section(cells, tables.get("users"), tables.get("cio")) + cell_loads_section(cells)
 
 
 def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:

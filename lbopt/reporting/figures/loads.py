@@ -12,6 +12,7 @@ from lbopt.reporting.figures.common import (
     cell_loads_section,
     load_figure,
     map_section,
+    maps_figure,
     reproduction_head,
     reproduction_tail,
 )
@@ -138,7 +139,7 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     if pairs is not None and len(pairs):
         parts += [heading("Planned transfers and how they were executed"), df_table(pairs)]
     cells = tables["cells"]
-    return parts + map_section(cells, tables.get("users")) + cell_loads_section(cells)
+    return parts + map_section(cells, tables.get("users"), tables.get("cio")) + cell_loads_section(cells)
 
 
 def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
@@ -151,6 +152,7 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
         df_table(comp.drop(columns=["time_s"], errors="ignore")),
         figure(comparison_figure(comp), "comparison"),
         *unit_loads_sections(tables),
+        *maps_sections(comp, folder),
         paragraph(
             f"Every row is the method's evaluation, measured alike from its final state at {level} level "
             "(a group is a macro cell with its picocells). plan_volume_over_flow_optimum: a flow plan's planned PRBs "
@@ -162,6 +164,24 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
         ),
     ]
     return {"lead": verdict_sections(tables), "body": body}
+
+
+def maps_sections(comp: pd.DataFrame, folder: Path) -> list[str]:
+    """One map per compared method (its sub-folder's cells, users and offsets), on one colour scale."""
+    panels = {}
+    for method in comp["method"].astype(str):
+        sub = folder / method
+        if not (sub / "cells.csv").is_file():
+            continue
+        cells = pd.read_csv(sub / "cells.csv", dtype={"id": str})
+        if not {"x_m", "y_m", "load_after"} <= set(cells.columns):
+            continue
+        users = pd.read_csv(sub / "users.csv", dtype={"serving_after": str}) if (sub / "users.csv").is_file() else None
+        cio = pd.read_csv(sub / "cio.csv", dtype=str) if (sub / "cio.csv").is_file() else None
+        panels[method] = (cells, users, cio)
+    if not panels:
+        return []
+    return [heading("Maps"), figure(maps_figure(panels, "load_after"), "maps of cells and users per method")]
 
 
 def unit_loads_sections(tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -45,4 +45,4 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     if stage:
         parts += [heading("Second stage (at the optimum)"), kv_table(stage)]
     cells = tables["cells"]
-    return parts + map_section(cells, tables.get("users")) + cell_loads_section(cells)
+    return parts + map_section(cells, tables.get("users"), tables.get("cio")) + cell_loads_section(cells)

@@ -87,7 +87,16 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     parts: list[str] = []
     if {"busy_before", "busy_after", "power_after_dbm"} <= set(cells.columns):
         parts += [heading("Busy-degrees and pilot powers"), figure(breathing_cells_figure(cells), "busy")]
-    return parts + map_section(cells, None) + cell_loads_section(cells)
+    return (
+        parts
+        + map_section(
+            cells,
+            None,
+            value="busy_after",
+            title="Antennas coloured by their busy-degree after the step (MR records, the users, have no positions)",
+        )
+        + cell_loads_section(cells)
+    )
 
 
 def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
