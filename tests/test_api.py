@@ -143,14 +143,18 @@ def test_a_comparison_opens_with_its_verdict(tmp_path):
 
 
 def test_report_figures_as_svg_png_or_pdf_files(tmp_path):
-    """--figures svg inlines vectors, pdf writes figure files beside the report (and a later png render removes
-    them: the folder holds one report), --dpi sets the PNG resolution."""
+    """--figures svg inlines vectors and writes them as files, pdf writes figure files beside the report with
+    previews, --dpi sets the PNG resolution and writes PNG files; a plain render removes the files (the folder holds
+    one report)."""
     net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
     folder = tmp_path / "c"
     lbopt.report(lbopt.compare(net, ["none", "mlb"]), folder)
     runner = CliRunner()
     assert runner.invoke(main, ["report", str(folder), "--figures", "svg"]).exit_code == 0
-    assert "data:image/svg+xml;base64," in (folder / "report.html").read_text()
+    assert "<figure class='svg'" in (folder / "report.html").read_text()
+    svgs = sorted((folder / "figures").glob("*.svg"))
+    assert svgs
+    assert svgs[0].read_text().lstrip().startswith("<?xml")
     assert runner.invoke(main, ["report", str(folder), "--figures", "pdf"]).exit_code == 0
     pdfs = sorted((folder / "figures").glob("*.pdf"))
     assert pdfs
@@ -160,7 +164,9 @@ def test_report_figures_as_svg_png_or_pdf_files(tmp_path):
     for dpi in ("80", "300"):
         assert runner.invoke(main, ["report", str(folder), "--dpi", dpi]).exit_code == 0
         sizes.append(len((folder / "report.html").read_text()))
+        assert sorted(p.suffix for p in (folder / "figures").iterdir()) == [".png"] * len(svgs)
     assert sizes[1] > sizes[0]
+    assert runner.invoke(main, ["report", str(folder)]).exit_code == 0
     assert not (folder / "figures").exists()
 
 
