@@ -73,6 +73,7 @@ class AssociationProblem:
 
     @property
     def admission(self) -> np.ndarray:
+        """The admission probability μ of every location (1 without admission control)."""
         return np.ones(self.n_locations) if self.mu is None else np.asarray(self.mu, float)
 
     def padded(self) -> tuple[np.ndarray, np.ndarray]:
@@ -105,6 +106,7 @@ class Separable:
     params: dict | None = None  # the objective's constants, for solvers that take the algebraic form
 
     def total(self, rho: np.ndarray) -> float:
+        """Σ_j f_j(ρ_j)."""
         return float(np.sum(self.value(rho)))
 
 
@@ -126,12 +128,14 @@ class Vertices:
         return pick, self.load_of(pick)
 
     def load_of(self, pick: np.ndarray) -> np.ndarray:
+        """The loads of the association that puts each location on its picked cell."""
         rows = np.arange(len(pick))
         return np.bincount(
             self.cells[rows, pick], self.mu * self.loads[rows, pick], minlength=self.problem.n_cells
         ).astype(float)
 
     def add(self, pick: np.ndarray, rho: np.ndarray) -> bool:
+        """Add the vertex of ``pick`` (loads ``rho``); True when it is new."""
         return self.index(pick, rho)[1]
 
     def index(self, pick: np.ndarray, rho: np.ndarray) -> tuple[int, bool]:
@@ -157,6 +161,8 @@ class Vertices:
 
 @dataclass
 class AssociationSolution:
+    """Loads, shares per allowed pair, the objective, its proven lower bound and the solver facts."""
+
     status: Status
     rho: np.ndarray
     shares: np.ndarray  # per allowed pair, in the problem's pair order

@@ -94,14 +94,18 @@ class OffsetProblem:
 
     @property
     def start_of_user(self) -> np.ndarray:
+        """Index of every user's first candidate."""
         return np.flatnonzero(self.is_start)
 
     def loads(self, choice: np.ndarray) -> np.ndarray:
+        """Unit loads of an association given as one chosen candidate per user."""
         return np.bincount(self.unit[choice], self.prb[choice], len(self.capacity)) / self.capacity
 
 
 @dataclass
 class OffsetSolution:
+    """Offsets per pair, the association they give, its largest load and the proven bound."""
+
     status: Status
     offsets: np.ndarray
     choice: np.ndarray

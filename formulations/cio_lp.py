@@ -66,6 +66,10 @@ class CioProblem:
 
 @dataclass
 class CioSolution:
+    """Offsets per link, the violation of every A3 requirement (0 when exact), the total change from the current
+    offsets and whether every requirement holds.
+    """
+
     status: Status  # optimal (exact), feasible (soft: deviations), infeasible never (soft always solves)
     offsets_db: np.ndarray  # per link, O_ab
     violation_db: np.ndarray  # per requirement, ≥ 0

@@ -56,6 +56,7 @@ BOUND_NOISE = 1e-9
 
 
 def relative_gap(value: float, bound: float) -> float:
+    """(value − bound) / |value|, 0 when the two agree within the solver's noise."""
     if value <= 0 or value - bound <= BOUND_NOISE * abs(value):
         return 0.0
     return (value - bound) / abs(value)
@@ -78,6 +79,7 @@ def new_highs():
 
 
 def highs_version() -> str:
+    """The HiGHS version string."""
     h = new_highs()
     try:
         return h.version()

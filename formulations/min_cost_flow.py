@@ -70,6 +70,7 @@ class FlowProblem:
 
     @property
     def n_arcs(self) -> int:
+        """Number of arcs."""
         return len(self.tail)
 
     @property
@@ -110,6 +111,7 @@ class FlowSolution:
 
     @property
     def unmet(self) -> float:
+        """Supply the flow could not route (PRBs)."""
         return float(self.unmet_supply.sum())
 
 

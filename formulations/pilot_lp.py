@@ -29,6 +29,8 @@ from formulations.status import SolverFacts, Status
 
 @dataclass
 class PilotSolution:
+    """Δp, whether J Δp = Δb holds exactly, the residual ‖J Δp − Δb‖₁ and the objective."""
+
     status: Status  # optimal: exact problem; feasible: the soft problem (targets missed); infeasible: bounds cross
     delta_p: np.ndarray
     exact: bool

@@ -65,4 +65,5 @@ class SolverFacts:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The facts as ``result.json``'s ``solver`` section."""
         return asdict(self)

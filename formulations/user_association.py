@@ -106,10 +106,12 @@ class AssignmentProblem:
 
     @property
     def n_units(self) -> int:
+        """Number of load units (cells or groups)."""
         return len(self.capacity)
 
     @property
     def n_candidates(self) -> int:
+        """Number of (user, cell) candidate pairs."""
         return len(self.user)
 
     @property

@@ -321,6 +321,7 @@ def reproduce(
 
 @contextmanager
 def pd_options():
+    """pandas display options for tables printed on a terminal (wide, up to 20 columns)."""
     import pandas as pd
 
     with pd.option_context("display.width", 200, "display.max_columns", 20):

@@ -37,6 +37,7 @@ def load_std(loads: Sequence[float] | np.ndarray) -> float:
 
 
 def max_utilisation(loads: Sequence[float] | np.ndarray) -> float:
+    """The largest load of ``loads`` (PRBs used / PRBs; above 1 a unit is overloaded)."""
     return float(np.max(np.asarray(loads, float)))
 
 

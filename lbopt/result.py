@@ -115,6 +115,7 @@ class Result:
         )
 
     def to_json_dict(self) -> dict[str, Any]:
+        """The result as ``result.json`` holds it (contract keys first; tables are written beside it as CSV)."""
         out: dict[str, Any] = {
             "lbopt_version": __version__,
             "instance": self.instance,

@@ -75,6 +75,9 @@ class Neighbourhood:
     weight: np.ndarray  # per record
 
     def coverage(self, mr: MrData, power_dbm: np.ndarray, threshold_dbm: float) -> float:
+        """Weighted share of the neighbourhood's records received above ``threshold_dbm`` by some antenna under
+        ``power_dbm``.
+        """
         r = mr.rss_dbm[self.rows] + (np.asarray(power_dbm) - mr.logged_dbm)[mr.antenna[self.rows]]
         best = np.maximum.reduceat(r, self.record_start[:-1])
         return float(self.weight @ (best >= threshold_dbm) / self.weight.sum())
@@ -101,6 +104,10 @@ def neighbour_graph(mr: MrData) -> sp.csr_matrix:
 
 @dataclass
 class MinimumPower:
+    """The greedy minimum-power procedure's result: p_min(t) per antenna, the coverage there and the antennas no
+    power in bounds can cover.
+    """
+
     power_dbm: np.ndarray  # p_min(t)
     coverage: np.ndarray  # C_i at p_min
     uncoverable: np.ndarray  # antennas that still fail at their maximum
@@ -108,6 +115,7 @@ class MinimumPower:
 
     @property
     def feasible(self) -> bool:
+        """True when every neighbourhood meets its coverage requirement at p_min."""
         return len(self.uncoverable) == 0
 
 

@@ -63,6 +63,10 @@ class Antennas:
 
 @dataclass
 class StepResult:
+    """One pilot-power step of a period: powers after, the method's Δp before smoothing, busy-degrees, targets and
+    the minimum power.
+    """
+
     power_after: np.ndarray
     delta_p: np.ndarray  # the method's Δp before smoothing and clipping
     busy: np.ndarray

@@ -31,6 +31,7 @@ DEFAULT_RANGE_DB = (-6.0, 3.0)
 
 
 def breathing_setting(instance: Instance, method: str, **overrides) -> BreathingSetting:
+    """The step's settings: the instance's ``methods.breathing`` section, overridden by the flags given."""
     params = instance.methods.breathing.model_dump()
     params.update({k: v for k, v in overrides.items() if v is not None})
     return BreathingSetting(method=method, seed=instance.seed or 0, **params)
@@ -88,6 +89,7 @@ def breathing_inputs(instance: Instance) -> tuple[MrData, Antennas, np.ndarray, 
 
 
 def busiest_period(data: MrData, power: np.ndarray, ant: Antennas) -> int:
+    """The period whose busy-degrees spread most (the default period of a single step)."""
     return int(np.argmax(busy_degree(data, power, ant.capacity, ant.max_users).std(axis=1)))
 
 

@@ -22,11 +22,16 @@ from scipy.special import expit
 
 
 def softplus(v: np.ndarray) -> np.ndarray:
+    """log(1 + e^v), computed without overflow."""
     return np.logaddexp(0.0, v)
 
 
 @dataclass
 class MonotoneMLP:
+    """An MLP that is non-decreasing in every input (weights are softplus of free parameters): coverage as a
+    function of the neighbourhood's pilot powers.
+    """
+
     p_lo: np.ndarray  # per input: normalisation bounds (dBm)
     p_hi: np.ndarray
     shapes: list[tuple[int, int]]  # (inputs, outputs) per layer
@@ -34,6 +39,9 @@ class MonotoneMLP:
 
     @classmethod
     def init(cls, p_lo, p_hi, hidden=(16, 8, 4), seed: int = 0) -> MonotoneMLP:
+        """A network for inputs normalised to ``[p_lo, p_hi]`` with the given hidden layers, weights drawn from
+        ``seed``.
+        """
         sizes = [len(p_lo), *hidden, 1]
         shapes = list(itertools.pairwise(sizes))
         rng = np.random.default_rng(seed)
@@ -55,6 +63,7 @@ class MonotoneMLP:
         return out
 
     def normalise(self, power: np.ndarray) -> np.ndarray:
+        """Powers mapped to [0, 1] per input."""
         return (np.atleast_2d(power) - self.p_lo) / np.maximum(self.p_hi - self.p_lo, 1e-9)
 
     def _forward(self, theta: np.ndarray, x: np.ndarray):
@@ -79,6 +88,7 @@ class MonotoneMLP:
         return 1.0 / np.maximum(self.p_hi - self.p_lo, 1e-9)
 
     def loss_and_grad(self, theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Mean squared error on (x, y) and its gradient with respect to the packed parameters."""
         acts = self._forward(theta, x)
         layers = self._unpack(theta)
         err = acts[-1][:, 0] - y

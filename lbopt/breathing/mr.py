@@ -49,14 +49,17 @@ class MrData:
 
     @property
     def n_records(self) -> int:
+        """Number of (merged) MR records."""
         return len(self.record_start) - 1
 
     @property
     def n_antennas(self) -> int:
+        """Number of antennas."""
         return len(self.logged_dbm)
 
     @property
     def n_periods(self) -> int:
+        """Number of periods the records cover."""
         return len(self.periods)
 
     @property
@@ -193,6 +196,7 @@ class Association:
     second: np.ndarray
 
     def server(self, mr: MrData) -> np.ndarray:
+        """The serving antenna of every record."""
         return mr.antenna[self.server_row]
 
 

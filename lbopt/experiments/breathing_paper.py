@@ -236,6 +236,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The study's headline numbers for the report and ``result.json``."""
     rows = tables["periods"]
     s = tables["summary"].set_index(["area", "method"])
     out: dict[str, Any] = {}
@@ -343,6 +344,7 @@ def cases(seeds: int, study_seed: int) -> list[dict[str, Any]]:
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """One case of the study (an MR day of one area, the MLP study or the sampling study)."""
     if case["kind"] == "mlp":
         table, summary = mlp_study(case["seed"])
         return {"kind": "mlp", "result": (table, summary)}

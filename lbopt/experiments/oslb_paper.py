@@ -139,6 +139,9 @@ def kr_blocking(total_rates: np.ndarray, mu: float = KR_MU) -> pd.DataFrame:
 
 
 def summarise(cases: pd.DataFrame) -> pd.DataFrame:
+    """Per load point and method: the mean and 95 % interval of every metric over the drops (clipped to the metric's
+    range).
+    """
     rows = []
     for busy_users, part in cases.groupby("busy_users"):
         for method in METHODS:
@@ -170,6 +173,7 @@ def cases(seeds: int, study_seed: int, points: tuple[int, ...] | None = None) ->
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """One case of the study (a drop at one load point, or Fig. 3's blocking curves)."""
     if case["kind"] == "blocking":
         return {"kind": "blocking", "result": kr_blocking(np.arange(1, 21, dtype=float))}
     return {"kind": "drop", "result": oslb_case(case)}
@@ -210,6 +214,7 @@ def finish(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def summarise_columns() -> list[str]:
+    """The columns of ``summary.csv``."""
     return ["busy_users", "method", "metric", "mean", "ci_low", "ci_high", "seeds"]
 
 

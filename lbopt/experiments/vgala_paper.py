@@ -169,6 +169,7 @@ def coverage_maps(seed: int, arrival_rate: float = ARRIVAL_RATE) -> pd.DataFrame
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment, method and parameter point: the mean and 95 % interval of every metric over the drops."""
     keys = ["experiment", "method", "arrival_rate", "kappa", "theta", "solar_efficiency"]
     for k in keys:
         if k not in rows:
@@ -421,6 +422,7 @@ def cases(seeds: int, study_seed: int, arrival_rate: float | None = None) -> lis
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """One case of the study (a drop of one experiment, or the coverage maps)."""
     if case["experiment"] == "coverage":
         return {"experiment": "coverage", "result": coverage_maps(case["seed"], case["arrival_rate"])}
     return {"experiment": case["experiment"], "result": study_case(case)["rows"]}

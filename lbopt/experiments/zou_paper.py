@@ -294,6 +294,7 @@ def cases(seeds: int, study_seed: int, user_drop: str | None = None) -> list[dic
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """One case of the study (a drop of one table row, or a trajectory of the figures)."""
     if case["kind"] == "trajectory":
         return {
             "kind": "trajectory",
@@ -321,6 +322,7 @@ def finish(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def headline(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """The study's headline numbers for the report and ``result.json``."""
     cases = tables["cases"]
     keys = [f"{a}_c{c:g}" for a in ALGORITHMS for c in ACCOMMODATION]
     alg_tail = np.concatenate([cases[f"last_step_{k}"].to_numpy() for k in keys])

@@ -50,10 +50,12 @@ class Instance:
 
     @property
     def n_cells(self) -> int:
+        """Number of cells."""
         return len(self.cells)
 
     @property
     def has_geometry(self) -> bool:
+        """True when the cells have positions (``x_m``, ``y_m``)."""
         return {"x_m", "y_m"} <= set(self.cells.columns)
 
     def cell_positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:

@@ -33,6 +33,8 @@ PATHLOSS_38901: dict[str, float] = {"38901-uma": 25.0, "38901-umi": 10.0, "38901
 
 
 class StrictModel(BaseModel):
+    """A pydantic model that refuses unknown keys and non-finite numbers, and validates assignments."""
+
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
@@ -350,10 +352,12 @@ class ColumnSpec:
 
     @property
     def ref(self) -> str | None:
+        """The table a reference column points to (``ref:cells`` → ``cells``), else None."""
         return self.dtype.split(":", 1)[1] if self.dtype.startswith("ref:") else None
 
     @property
     def is_text(self) -> bool:
+        """True for columns read as text (ids, tiers, references)."""
         return self.dtype in ("id", "tier") or self.ref is not None
 
 

@@ -23,6 +23,7 @@ class TableSource:
         self.kind = kind  # inline | csv | parquet
 
     def where(self, row: int) -> str:
+        """Where row ``row`` is in the file, for error messages (the CSV line; nothing for inline tables)."""
         return f" (line {row + 2} of the CSV file)" if self.kind == "csv" else ""
 
 
@@ -81,6 +82,7 @@ def check_present(spec: ColumnSpec, values: pd.Series, src: TableSource) -> None
 
 
 def expected_text(spec: ColumnSpec) -> str:
+    """What a column expects, in words (type and bounds), for error messages."""
     if spec.dtype in ("float", "int"):
         kind = "an integer" if spec.dtype == "int" else "a finite number"
         bounds = []
@@ -200,6 +202,7 @@ def check_unique(spec: ColumnSpec, values: pd.Series, src: TableSource) -> None:
 
 
 def check_tier(spec: ColumnSpec, values: pd.Series, src: TableSource) -> None:
+    """Refuse a tier outside macro, micro, pico, femto and small, naming the row."""
     bad = ~values.isin(TIERS).to_numpy()
     if bad.any():
         row = _first(bad)
@@ -242,6 +245,7 @@ def check_links(df: pd.DataFrame, src: TableSource) -> None:
 
 
 def check_pairs_unique(df: pd.DataFrame, table: str, cols: list[str], src: TableSource) -> None:
+    """Refuse a pair of ``cols`` that appears twice, naming the row."""
     dup = df.duplicated(subset=cols).to_numpy()
     if dup.any():
         row = _first(dup)

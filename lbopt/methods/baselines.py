@@ -23,6 +23,9 @@ from lbopt.result import Result
 
 
 def cell_table(instance: Instance, prb: dict[str, np.ndarray], users: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The cells table of a result: ids, tiers and positions, capacity, PRBs and loads per state, users served per
+    state.
+    """
     cells = instance.cells
     cap = instance.prb_capacity()
     table = pd.DataFrame({"id": cells["id"]})
@@ -39,6 +42,7 @@ def cell_table(instance: Instance, prb: dict[str, np.ndarray], users: dict[str, 
 
 
 def load_state_metrics(table: pd.DataFrame, states: list[str]) -> dict[str, float]:
+    """The load statistics (:func:`lbopt.metrics.load_metrics`) and total PRBs of every state."""
     out: dict[str, float] = {}
     for when in states:
         out.update(load_metrics(table[f"load_{when}"].to_numpy(), when))

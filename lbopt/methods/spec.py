@@ -49,6 +49,7 @@ class ParamInfo:
 
     @property
     def flag(self) -> str:
+        """The command-line flag (``--load-gap`` for ``load_gap``)."""
         return "--" + self.name.replace("_", "-")
 
 
@@ -136,10 +137,12 @@ class MethodSpec:
     reference: bool = False
 
     def load(self) -> Callable[..., Any]:
+        """The function that runs the method (imported on first use)."""
         return load_target(self.target)
 
     @property
     def engines(self) -> tuple[str, ...]:
+        """The engines the method can run on (the choices of its ``engine`` parameter)."""
         info = {p.name: p for p in param_info(self.params)}
         return info["engine"].choices if "engine" in info else ()
 

@@ -64,6 +64,7 @@ class Candidates:
     strongest: np.ndarray
 
     def keep(self, mask: np.ndarray) -> Candidates:
+        """The candidates selected by ``mask``."""
         return Candidates(
             self.user[mask],
             self.cell[mask],

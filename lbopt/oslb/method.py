@@ -44,6 +44,7 @@ def flows_table(instance: Instance, plan: CellPlan) -> pd.DataFrame:
 
 
 def cells_table(instance: Instance, plan: CellPlan) -> pd.DataFrame:
+    """Per cell of a cell-level plan: demand, capacity and load before, the PRBs sent and received, load after."""
     p, x, n = plan.problem, plan.solution.flow, plan.problem.n_nodes
     after = plan.demand_after()
     columns = {"id": pd.Series(instance.cells["id"].to_numpy(object), dtype=object)}
@@ -66,6 +67,7 @@ def cells_table(instance: Instance, plan: CellPlan) -> pd.DataFrame:
 
 
 def plan_metrics(plan: CellPlan) -> dict[str, float]:
+    """The flow plan's numbers: PRBs transferred, unmet, required and routable, and the load statistics after."""
     sol = plan.solution
     metrics = {
         "transferred_prb": float(sol.flow.sum()),

@@ -74,10 +74,12 @@ class Groups:
 
     @property
     def n(self) -> int:
+        """Number of groups."""
         return len(self.head)
 
 
 def cell_groups(instance: Instance) -> Groups:
+    """The groups of the instance: every cell with a ``parent`` joins its parent's group; other cells head their own."""
     cells = instance.cells
     own = np.arange(len(cells))
     if "parent" in cells:
@@ -334,6 +336,10 @@ def offset_relations(
 
 @dataclass
 class UserLevelOutcome:
+    """Everything one run of the procedure decided and measured (steps 1–7 of the module docstring), for the result
+    tables.
+    """
+
     groups: Groups
     group_after: np.ndarray  # per cell, after picocell re-homing
     demand: np.ndarray  # per group, before

@@ -49,6 +49,9 @@ def _error_split(o: UserLevelOutcome, planned_net_out: np.ndarray) -> dict[str, 
 
 
 def tables(instance: Instance, o: UserLevelOutcome) -> dict[str, pd.DataFrame]:
+    """The result tables of a user-level OSLB run: cells, groups, flows, plans, pairs, users, handovers, cio (per
+    directed relation) and the CIO deviations.
+    """
     ids = instance.cells["id"].to_numpy(object)
     user_ids = instance.users["id"].to_numpy(object)
     g = o.groups
@@ -180,6 +183,9 @@ def _plan_vs_execution(m: dict) -> str:
 
 
 def user_level_result(instance: Instance, **params) -> Result:
+    """Run the user-level OSLB procedure (:func:`lbopt.oslb.procedure.run_user_level`) and assemble its result:
+    tables, plan and execution metrics, stability analysis of the executed transfers.
+    """
     t0 = time.perf_counter()
     o = run_user_level(instance, **params)
     t = tables(instance, o)

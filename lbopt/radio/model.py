@@ -47,10 +47,12 @@ _LN10_10 = np.log(10.0) / 10.0
 
 
 def db_to_linear(x_db: np.ndarray) -> np.ndarray:
+    """10^(x/10), elementwise."""
     return np.exp(np.asarray(x_db, float) * _LN10_10)
 
 
 def linear_to_db(x: np.ndarray) -> np.ndarray:
+    """10 log10(x), elementwise (−inf for 0)."""
     with np.errstate(divide="ignore"):
         return 10.0 * np.log10(x)
 
@@ -77,10 +79,14 @@ class RadioCells:
 
     @property
     def n(self) -> int:
+        """Number of cells."""
         return len(self.ids)
 
     @classmethod
     def from_instance(cls, instance: Instance) -> RadioCells:
+        """The cells' radio arrays from an instance (positions, powers, gains, PRBs, bands), or those of its MR
+        records; refuses an instance with neither.
+        """
         cells = instance.cells
         radio = instance.radio
         if not instance.has_geometry and not is_measured(instance):
@@ -290,9 +296,11 @@ class UserRadio:
     prb: np.ndarray
 
     def cell_load_prb(self, n_cells: int) -> np.ndarray:
+        """PRBs used per cell by the users it serves (users in outage use none)."""
         return cell_prb_load(self.serving, self.prb, n_cells)
 
     def table(self, user_ids: np.ndarray, cell_ids: np.ndarray, prefix: str = "") -> pd.DataFrame:
+        """Per user: serving cell id, RSRP, SINR, rate per PRB and PRBs (columns prefixed by ``prefix``)."""
         serving = np.where(self.serving >= 0, cell_ids[np.maximum(self.serving, 0)], None)
         return pd.DataFrame(
             {

@@ -47,6 +47,7 @@ nav.toc ol{margin:.2rem 0} dl.glossary dt{font-family:monospace;margin-top:.4rem
 
 
 def esc(value: Any) -> str:
+    """``value`` as text escaped for HTML."""
     return html.escape(str(value))
 
 
@@ -162,10 +163,12 @@ def glossary_section(keys: list[str]) -> list[str]:
 
 
 def paragraph(text: str, muted: bool = False) -> str:
+    """A paragraph of escaped text (grey when ``muted``)."""
     return f"<p{' class=muted' if muted else ''}>{esc(text)}</p>"
 
 
 def pre(text: str) -> str:
+    """Preformatted escaped text that wraps at the page width."""
     return f"<pre style='white-space:pre-wrap'>{esc(text)}</pre>"
 
 

@@ -162,6 +162,9 @@ def rates_table(instance: Instance, max_pathloss_db: float) -> pd.DataFrame:
 
 
 def zou16_cells(isd_m: float = 500.0, radius_m: float = 300.0) -> pd.DataFrame:
+    """The 16 base stations of Zou et al. on a 4 × 4 lattice (odd rows shifted by half a distance) with their
+    coverage radius.
+    """
     r, c = np.divmod(np.arange(16), 4)
     return pd.DataFrame(
         {

@@ -13,6 +13,7 @@ from lbopt.radio.geometry import sample_in_hexagon
 
 
 def users_table(xy: np.ndarray, demand_bps: float | np.ndarray | None = None, prefix: str = "u") -> pd.DataFrame:
+    """A users table: ids ``<prefix><i>``, positions and, when given, a demand per user (bit/s)."""
     table = pd.DataFrame({"id": [f"{prefix}{i}" for i in range(len(xy))], "x_m": xy[:, 0], "y_m": xy[:, 1]})
     if demand_bps is not None:
         table["demand_bps"] = np.broadcast_to(np.asarray(demand_bps, float), (len(xy),)).copy()

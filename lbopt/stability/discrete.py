@@ -22,6 +22,7 @@ def epsilon_max(lambda_max: float) -> float:
 
 
 def optimal_epsilon(lambda_2: float, lambda_max: float) -> float:
+    """The step 2 / (λ_2 + λ_max) that minimises the convergence factor of ``ρ(k+1) = (I − εL) ρ(k)``."""
     return 2.0 / (lambda_2 + lambda_max)
 
 

@@ -102,14 +102,17 @@ class HandoverRun:
 
     @property
     def steps(self) -> int:
+        """Number of simulated steps."""
         return len(self.realised)
 
     @property
     def mean_load(self) -> np.ndarray:
+        """Mean cell load before every step (and after the last)."""
         return self.loads.mean(axis=1)
 
     @property
     def load_std(self) -> np.ndarray:
+        """Standard deviation of the cell loads before every step (and after the last)."""
         return self.loads.std(axis=1)
 
     @property

@@ -30,6 +30,8 @@ def step(rho: np.ndarray, adjacency: np.ndarray, eps: np.ndarray) -> np.ndarray:
 
 @dataclass
 class StepBound:
+    """One step of the non-conservative transfer: α, γ̂, V(e(k)), the bound on V(e(k+1)) (eq. 26) and Ṽ (eq. 27)."""
+
     alpha: float
     gamma_hat: float
     v: float

@@ -90,6 +90,9 @@ def laplacian(adjacency: sp.spmatrix) -> sp.csr_matrix:
 
 @dataclass
 class ComponentSpectrum:
+    """λ_2 and λ_max of one connected component's Laplacian, how they were computed, their residuals and, when
+    computed densely, every eigenvalue."""
+
     cells: np.ndarray  # positions of the component's cells
     lambda_2: float
     lambda_max: float
@@ -101,10 +104,13 @@ class ComponentSpectrum:
 
 @dataclass
 class Spectrum:
+    """The spectra of the cell graph's connected components."""
+
     components: list[ComponentSpectrum] = field(default_factory=list)
 
     @property
     def connected(self) -> bool:
+        """True when the cell graph is connected."""
         return len(self.components) == 1
 
     @property
@@ -114,9 +120,11 @@ class Spectrum:
 
     @property
     def lambda_max(self) -> float:
+        """The largest Laplacian eigenvalue over the components."""
         return max(c.lambda_max for c in self.components)
 
     def to_dict(self) -> dict:
+        """The spectrum as ``result.json`` holds it."""
         return {
             "lambda_2": self.lambda_2,
             "lambda_max": self.lambda_max,
@@ -140,6 +148,7 @@ def _residual(lap: sp.csr_matrix, value: float, vector: np.ndarray) -> float:
 
 
 def component_spectrum(lap: sp.csr_matrix, cells: np.ndarray) -> ComponentSpectrum:
+    """λ_2 and λ_max of one component (dense eigh up to ``DENSE_MAX`` cells, ARPACK above), with residuals."""
     n = lap.shape[0]
     if n == 1:
         return ComponentSpectrum(cells, 0.0, 0.0, "trivial", 0.0, 0.0, np.zeros(1))

@@ -46,6 +46,9 @@ def _score(data: VgalaData, rho: np.ndarray, criterion: str) -> tuple[float, flo
 
 
 def search_bias(data: VgalaData, small: np.ndarray, criterion: str) -> tuple[float, np.ndarray, np.ndarray]:
+    """The small-cell bias Z (log10 grid over [−3, 3], then golden section) that minimises ``criterion`` (latency,
+    on-grid power or both); returns Z, the loads and the shares.
+    """
     vertices = Vertices(data.problem)
     grid = np.linspace(-3.0, 3.0, 121)
     scores = [_score(data, cre_association(data, vertices, small, 10**g)[1], criterion) for g in grid]
@@ -76,6 +79,9 @@ def run_cre(
     epsilon: float | None,
     theta: float | None,
 ) -> Result:
+    """Cell range expansion with the searched small-cell bias (``cre-la``, ``cre-ga``, ``cre-lg``) as a result
+    measured like the other association methods.
+    """
     from lbopt.vgala.method import association_result, shares_of_vertices
 
     t0 = time.perf_counter()

@@ -24,6 +24,10 @@ DEFAULT_THETA = 0.8
 
 @dataclass
 class VgalaData:
+    """The arrays of Han & Ansari's model for one instance: the association problem, κ, ε, θ per cell and the energy
+    columns.
+    """
+
     problem: AssociationProblem
     kappa: float
     epsilon: float
@@ -34,18 +38,23 @@ class VgalaData:
 
     @property
     def has_energy(self) -> bool:
+        """True when the cells have energy columns (static, load and green power)."""
         return self.static_w is not None
 
     def rho_hat(self) -> np.ndarray:
+        """ρ̂_j, the green traffic capacity of every cell (eq. 9)."""
         return green_capacity(self.green_w, self.static_w, self.load_w, self.epsilon)
 
     def psi(self):
+        """ψ, vGALA's objective (eq. 11) at this instance's κ, θ and ρ̂."""
         return psi(self.kappa, self.theta, self.rho_hat())
 
     def latency(self):
+        """The latency indicator Σ_j ρ_j / (1 − ρ_j) (eq. 6, ϑ = 1)."""
         return latency(n=self.problem.n_cells)
 
     def ongrid(self):
+        """Total on-grid power Σ_j max(p_j − e_j, 0) (eqs. 7–8)."""
         return ongrid_power(self.green_w, self.static_w, self.load_w)
 
     def metrics(self, rho: np.ndarray) -> dict[str, float]:

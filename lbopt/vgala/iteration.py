@@ -41,6 +41,10 @@ from lbopt.errors import InvalidParameter
 
 @dataclass
 class IterationResult:
+    """The vGALA iteration's end: loads, the association at the last prices, ψ, the certified gap φᵀ(ρ − s) and the
+    trace.
+    """
+
     rho: np.ndarray
     choice: np.ndarray  # per location: padded slot of its cell at the last prices
     shares: np.ndarray  # per allowed pair: the association whose loads are rho

@@ -30,6 +30,7 @@ from lbopt.vgala.iteration import vgala_iteration
 
 
 def association_table(instance: Instance, data: VgalaData, shares: np.ndarray) -> pd.DataFrame:
+    """``association.csv``: ``location, cell, share`` for every pair carrying traffic."""
     p = data.problem
     keep = shares > 1e-12
     loc_ids = instance.locations["id"].to_numpy(object)
@@ -103,6 +104,9 @@ def association_result(
     extra: dict | None = None,
     tables: dict | None = None,
 ) -> Result:
+    """The result of an association method: metrics of the loads, the cells table, ``association.csv`` and coverage,
+    solver facts.
+    """
     metrics = _metrics(data, rho, shares)
     extra_tables = dict(tables or {})
     unused = np.setdiff1d(np.arange(data.problem.n_cells), data.problem.cell)
@@ -318,6 +322,7 @@ def run_max_rate(instance: Instance, progress: Callable[[int], None] | None = No
 
 
 def shares_of_vertices(data: VgalaData, vertices: Vertices, pick: np.ndarray) -> np.ndarray:
+    """Pair shares of the association that puts each location (admitted share) on its picked cell."""
     from formulations.association import pair_shares
 
     padded = np.zeros(vertices.cells.shape)

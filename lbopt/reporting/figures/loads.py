@@ -102,6 +102,9 @@ def reproduction_figure(summary: pd.DataFrame):
 
 
 def blocking_figure(blocking: pd.DataFrame):
+    """Fig. 3 of Jia et al.: Kaufman–Roberts blocking of a balanced and an unbalanced pair against the total arrival
+    rate.
+    """
     plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(6, 3.8))

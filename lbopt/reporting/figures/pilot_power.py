@@ -100,6 +100,7 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
 
 
 def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
+    """The comparison of pilot-power methods on one period: the busy-degrees before and after each step."""
     return [heading("Comparison (one period, busy-degrees before and after the step)"), df_table(tables["comparison"])]
 
 
