@@ -107,5 +107,5 @@ def compare(
         parameters=params,
         instance_summary=instance.summary(),
         children={**children, **refs},
-        provenance=provenance(instance.seed),
+        provenance=provenance(instance.seed, instance=instance),
     )

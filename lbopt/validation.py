@@ -418,7 +418,7 @@ def validate(instance: Instance, progress=None, epsilon: float | None = None) ->
         method="validate",
         kind="validation",
         instance_summary=instance.summary(),
-        provenance=provenance(instance.seed),
+        provenance=provenance(instance.seed, instance=instance),
         status=Status.FEASIBLE if disagree == 0 else Status.PARTIAL,
         solver=SolverFacts(name="validate", time_s=time.perf_counter() - t0),
         cells=pd.DataFrame({"id": instance.cells["id"].to_numpy(object)}),

@@ -64,3 +64,28 @@ def test_user_level_oslb_is_the_same_with_every_engine():
         assert res.solver.name.split("+")[0] == engine  # pyomo runs as "pyomo+highs"
         np.testing.assert_array_equal(res.tables["flows"]["prb"], ref.tables["flows"]["prb"], err_msg=engine)
         assert res.evaluation == ref.evaluation, engine
+
+
+def test_provenance_names_the_instance_file_and_its_checksum(tmp_path, melbourne_path):
+    """The checksum is sha256 of the instance file followed by its side tables, as ``cat | sha256sum`` gives it;
+    an instance in memory is checksummed by its contents, and a changed table changes it."""
+    import hashlib
+
+    from lbopt.instance import load_instance
+
+    res = CliRunner().invoke(main, ["solve", str(melbourne_path), "-m", "none", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    prov = json.loads((tmp_path / "o" / "result.json").read_text())["provenance"]
+    folder = melbourne_path.parent
+    files = [melbourne_path, *(folder / f"melbourne-cbd.{t}.csv" for t in ("cells", "links", "users"))]
+    assert prov["instance_path"] == str(melbourne_path)
+    assert prov["instance_sha256"] == hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    assert prov["instance_sha256_of"] == "files"
+    net = hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    first = solve(net, "none").provenance
+    assert first["instance_path"] is None
+    assert first["instance_sha256_of"] == "tables"
+    assert solve(net, "none").provenance["instance_sha256"] == first["instance_sha256"]
+    users = net.users.assign(demand_bps=net.users["demand_bps"] * 2)
+    assert solve(net.with_tables(users=users), "none").provenance["instance_sha256"] != first["instance_sha256"]
+    assert load_instance(melbourne_path).path == melbourne_path

@@ -452,6 +452,6 @@ def solve(
         result.evaluation = load_target(family.evaluate)(instance, result, evaluation_level)
     # time_s: the wall time of the whole method; the solver's own time, when it reports one, beside it
     result.solver.solver_time_s, result.solver.time_s = result.solver.time_s, wall
-    result.provenance = provenance(instance.seed, result.solver.name, result.parameters.get("engine"))
+    result.provenance = provenance(instance.seed, result.solver.name, result.parameters.get("engine"), instance)
     result.instance_summary = instance.summary()
     return result
