@@ -32,6 +32,7 @@ DOCUMENTED = [
     "lbopt.experiments.executor",
     "lbopt.glossary",
     "lbopt.instance.io",
+    "lbopt.verdict",
     "lbopt.scenarios.hetnet",
     "lbopt.scenarios.hexgrid",
     "lbopt.scenarios.layouts",

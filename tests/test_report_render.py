@@ -71,14 +71,24 @@ def test_association_family_reports(tmp_path):
     text = _render(summary, tmp_path / "cmp")
     assert "gap_psi" in text
     assert "alt='coverage maps'" in text
+    # the verdict opens the page, and names the method of least ψ and of least on-grid power as the table has them
+    assert text.index(">Verdict</h2>") < text.index(">Instance</h2>")
+    table = summary.tables["comparison"].set_index("method")
+    verdict = summary.tables["verdict"].set_index("column")
+    assert verdict.loc["psi", "best"] == table["psi"].astype(float).idxmin()
+    assert verdict.loc["ongrid_power_w", "value"] == table["ongrid_power_w"].astype(float).min()
 
 
 def test_pilot_power_family_reports(tmp_path):
     inst = breathing_area(12, users_peak=600, seed=3)
     text = _render(solve(inst, "bdba"), tmp_path / "bdba")
     assert ">Busy-degrees and pilot powers</h2>" in text
-    text = _render(compare(inst, ["bdba", "bfdba"]), tmp_path / "cmp")
+    both = compare(inst, ["bdba", "bfdba"])
+    text = _render(both, tmp_path / "cmp")
     assert ">Comparison (one period, busy-degrees before and after the step)</h2>" in text
+    assert text.index(">Verdict</h2>") < text.index(">Instance</h2>")
+    table = both.tables["comparison"].set_index("method")
+    assert both.tables["verdict"].set_index("column").loc["busy_std_after", "best"] == table["busy_std_after"].idxmin()
 
 
 def test_vgala_convergence_plot_draws_psi_minus_optimum():

@@ -18,11 +18,11 @@ The planned volume of a flow plan over the flow optimum is reported as what it i
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from lbopt.instance.model import Instance
 from lbopt.result import Result
+from lbopt.verdict import best_per_measure
 
 __all__ = ["GAP_TOL", "loads_table"]
 
@@ -168,27 +168,6 @@ VERDICT_MEASURES = (
 
 
 def verdict(table: pd.DataFrame, references: set[str]) -> pd.DataFrame:
-    """Which method is best on each measure (the certified references apart: they are the yardstick), its value,
-    the runner-up and every method tied with the best; a measure no method reports is left out."""
-    rows = []
-    contenders = table[~table["method"].isin(references)]
-    for column, meaning, lower in VERDICT_MEASURES:
-        values = pd.to_numeric(contenders[column], errors="coerce") if column in contenders else pd.Series(dtype=float)
-        ranked = contenders.assign(v=values).dropna(subset=["v"]).sort_values("v", ascending=lower, kind="stable")
-        if ranked.empty:
-            continue
-        best = ranked.iloc[0]
-        tied = ranked[np.isclose(ranked["v"], best["v"], rtol=1e-9, atol=1e-12)]["method"].tolist()
-        runner = ranked[~ranked["method"].isin(tied)].head(1)
-        rows.append(
-            {
-                "measure": meaning,
-                "column": column,
-                "best": ", ".join(tied),
-                "value": float(best["v"]),
-                "runner_up": runner["method"].iloc[0] if len(runner) else None,
-                "runner_up_value": float(runner["v"].iloc[0]) if len(runner) else None,
-                "methods_measured": len(ranked),
-            }
-        )
-    return pd.DataFrame(rows)
+    """Which method is best on each of :data:`VERDICT_MEASURES` (the certified references apart: they are the
+    yardstick), its value, the runner-up and every method tied with the best."""
+    return best_per_measure(table, VERDICT_MEASURES, references)

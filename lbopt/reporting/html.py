@@ -104,7 +104,8 @@ def _sections(data: dict, tables: dict, out: Path) -> tuple[list[str], list[str]
     if data.get("instance_summary"):
         body += [heading("Instance"), kv_table(data["instance_summary"])]
     solver = {k: v for k, v in (data.get("solver") or {}).items() if v not in (None, {}, [])}
-    body += [heading("Solver"), kv_table({"objective": data.get("objective"), **solver})]
+    objective = {"objective": data["objective"]} if data.get("objective") is not None else {}
+    body += [heading("Solver"), kv_table({**objective, **solver})]
     if data.get("parameters"):
         body += [heading("Parameters"), kv_table(data["parameters"])]
     if data.get("metrics"):

@@ -9,6 +9,7 @@ import pandas as pd
 
 from lbopt.instance.model import Instance
 from lbopt.result import Result
+from lbopt.verdict import best_per_measure
 
 __all__ = ["association_table"]
 
@@ -23,10 +24,20 @@ COLUMNS = (
     "over_busy_after",
     "admitted_share",
 )
+#: the verdict's measures (:func:`lbopt.verdict.best_per_measure`)
+VERDICT_MEASURES = (
+    ("psi", "ψ, vGALA's objective (energy and latency at the instance's κ)", True),
+    ("gap_psi", "relative gap of ψ to the certified lower bound of ψ* (0.1 = 10 % above it)", True),
+    ("ongrid_power_w", "power drawn from the grid (W)", True),
+    ("latency_indicator", "latency indicator Σ ρ/(1 − ρ)", True),
+    ("max_load_after", "largest cell load", True),
+    ("admitted_share", "share of the offered traffic admitted", False),
+)
 
 
-def association_table(instance: Instance, results: dict[str, Result]) -> pd.DataFrame:
-    """One row per method, every number from its evaluation; the gap against the certified bound of ψ."""
+def association_table(instance: Instance, results: dict[str, Result]) -> dict[str, pd.DataFrame]:
+    """``comparison``: one row per method, every number from its evaluation, and the gap against the certified
+    bound of ψ; ``verdict``: the best method per measure."""
     bound = None
     if set(instance.cells.columns) >= ENERGY:
         from lbopt.methods import solve
@@ -42,4 +53,5 @@ def association_table(instance: Instance, results: dict[str, Result]) -> pd.Data
             {"method": name, "status": r.status.value, **{k: ev.get(k) for k in COLUMNS}, "gap_psi": gap}
             | {"time_s": r.solver.time_s}
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return {"comparison": table, "verdict": best_per_measure(table, VERDICT_MEASURES)}

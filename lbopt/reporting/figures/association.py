@@ -9,6 +9,7 @@ import pandas as pd
 
 from lbopt.reporting.blocks import df_table, figure, heading, pyplot
 from lbopt.reporting.figures.common import (
+    best_per_measure_sections,
     cell_loads_section,
     reproduction_head,
     reproduction_tail,
@@ -178,9 +179,17 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     return parts + cell_loads_section(cells)
 
 
-def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
-    """The association table and the coverage map of every method (from the methods' folders)."""
-    parts = [heading("Comparison"), df_table(tables["comparison"])]
+def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The verdict (opening the page), the association table and the coverage map of every method (from the
+    methods' folders)."""
+    comp = tables["comparison"]
+    gaps = comp["gap_psi"].dropna() if "gap_psi" in comp else pd.Series(dtype=float)
+    lead = (
+        "ψ is measured against the certified lower bound of its optimum (vgala-opt's): gap_psi."
+        if len(gaps)
+        else "No certified bound of ψ (the instance has no energy data)."
+    )
+    parts = [heading("Comparison"), df_table(comp)]
     maps = []
     for method in data.get("methods", []):
         cov = folder / method / "coverage.csv"
@@ -188,7 +197,7 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
             maps.append(pd.read_csv(cov, dtype={"cell": str, "location": str}).assign(method=method))
     if maps:
         parts.append(figure(coverage_maps_figure(pd.concat(maps, ignore_index=True)), "coverage maps"))
-    return parts
+    return {"lead": best_per_measure_sections(tables, lead), "body": parts}
 
 
 def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:

@@ -5,7 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lbopt.reporting.blocks import TITLES_ATTR, df_table, figure, heading, kv_table, paragraph, pre, pyplot
+from lbopt.reporting.blocks import (
+    TITLES_ATTR,
+    df_table,
+    esc,
+    figure,
+    heading,
+    kv_table,
+    number,
+    paragraph,
+    pre,
+    pyplot,
+)
 
 #: users drawn on a map at most (a seeded subsample above it, the same every time)
 MAP_MAX_USERS = 3000
@@ -177,6 +188,27 @@ def cell_loads_section(cells: pd.DataFrame) -> list[str]:
     if not any(f"load_{s}" in cells for s in ("before", "after")):
         return []
     return [heading("Cell loads"), figure(load_figure(cells), "cell loads")]
+
+
+def best_per_measure_sections(tables: dict[str, pd.DataFrame], lead: str | None = None) -> list[str]:
+    """A comparison's verdict in words: the best method per measure and the runner-up, as the comparison chose them
+    (its ``verdict`` table, :func:`lbopt.verdict.best_per_measure`), after a ``lead`` sentence."""
+    table = tables.get("verdict")
+    if table is None or not len(table):
+        return []
+    lines = []
+    for _, row in table.iterrows():
+        text = f"{row['measure']}: {row['best']} ({number(row['value'], row['column'])})"
+        if isinstance(row.get("runner_up"), str):
+            text += f", then {row['runner_up']} ({number(row['runner_up_value'], row['column'])})"
+        lines.append(f"<li>{esc(text)}</li>")
+    intro = "Best of the compared methods on each measure (a certified reference is the yardstick, not a contender):"
+    return [
+        heading("Verdict"),
+        *([paragraph(lead)] if lead else []),
+        paragraph(intro),
+        "<ul>" + "".join(lines) + "</ul>",
+    ]
 
 
 def reproduction_head(data: dict) -> list[str]:

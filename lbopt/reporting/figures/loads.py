@@ -9,6 +9,7 @@ import pandas as pd
 
 from lbopt.reporting.blocks import df_table, esc, figure, heading, kv_table, number, paragraph, pyplot
 from lbopt.reporting.figures.common import (
+    best_per_measure_sections,
     cell_loads_section,
     load_figure,
     map_section,
@@ -198,17 +199,8 @@ def unit_loads_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def verdict_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """The comparison's verdict in words: the best method per measure, as the comparison chose it."""
-    table = tables.get("verdict")
-    if table is None or not len(table):
-        return []
+    """The verdict, led by the certified bound of the largest load when the comparison has one."""
     comp = tables["comparison"]
-    lines = []
-    for _, row in table.iterrows():
-        text = f"{row['measure']}: {row['best']} ({number(row['value'])})"
-        if isinstance(row.get("runner_up"), str):
-            text += f", then {row['runner_up']} ({number(row['runner_up_value'])})"
-        lines.append(f"<li>{esc(text)}</li>")
     bound = comp["max_load_bound"].dropna() if "max_load_bound" in comp else pd.Series(dtype=float)
     lead = (
         f"The certified bound of the largest load is {number(float(bound.iloc[0]))}: no association of the "
@@ -216,8 +208,7 @@ def verdict_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
         if len(bound)
         else "No certified bound in this comparison (add --reference ua-opt for one)."
     )
-    intro = "Best of the compared methods on each measure (a certified reference is the yardstick, not a contender):"
-    return [heading("Verdict"), paragraph(lead), paragraph(intro), "<ul>" + "".join(lines) + "</ul>"]
+    return best_per_measure_sections(tables, lead)
 
 
 def standing_sections(tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from lbopt.reporting.blocks import df_table, figure, heading, pyplot
 from lbopt.reporting.figures.common import (
+    best_per_measure_sections,
     cell_loads_section,
     map_section,
     paper_claims_section,
@@ -99,9 +100,11 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     )
 
 
-def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
-    """The comparison of pilot-power methods on one period: the busy-degrees before and after each step."""
-    return [heading("Comparison (one period, busy-degrees before and after the step)"), df_table(tables["comparison"])]
+def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The verdict (opening the page), then the comparison of pilot-power methods on one period: the busy-degrees
+    before and after each step."""
+    body = [heading("Comparison (one period, busy-degrees before and after the step)"), df_table(tables["comparison"])]
+    return {"lead": best_per_measure_sections(tables), "body": body}
 
 
 def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
