@@ -373,3 +373,19 @@ def test_a_users_numbers_do_not_depend_on_its_chunk_or_on_reused_matrices(seed):
         np.testing.assert_array_equal(pairs[key], pairs_fresh[key])
     assert not user_cell_matrices(inst)["sinr_db"].flags.writeable  # kept matrices cannot be changed by a caller
     np.testing.assert_array_equal(user_cell_matrices(inst)["prb"], m["prb"])  # derived again, the same
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_full_matrices_do_not_depend_on_chunks_or_threads(seed, monkeypatch):
+    """The users × cells matrices are computed in chunks on several threads; every entry is the same bit for bit
+    whatever the chunk size and the number of threads (one chunk on one thread is the reference)."""
+    from lbopt.radio import model
+
+    inst = _random_instance(seed)
+    monkeypatch.setattr(model, "RADIO_THREADS", 1)
+    reference = model._full_matrices(inst, chunk_elements=10**9)
+    for threads, chunk in ((1, 37), (2, 37), (4, 500), (3, 11)):
+        monkeypatch.setattr(model, "RADIO_THREADS", threads)
+        other = model._full_matrices(inst, chunk_elements=chunk)
+        for key, value in reference.items():
+            np.testing.assert_array_equal(other[key], value, err_msg=f"{key}, {threads} threads, chunk {chunk}")

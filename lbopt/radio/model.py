@@ -23,6 +23,7 @@ interference from farther cells is ignored — the benchmark measures the error)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,8 @@ from lbopt.radio.shadowing import LOS_SALT, correlated_shadowing_db, id_keys, pa
 
 #: elements (users × cells) per chunk; ~8 float64 arrays of this size are alive at once (≈ 256 MB)
 CHUNK_ELEMENTS = 4_000_000
+#: threads of the full users × cells evaluation (:func:`user_cell_matrices`); the numbers do not depend on it
+RADIO_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 _LN10_10 = np.log(10.0) / 10.0
@@ -492,20 +495,39 @@ def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
     return out
 
 
-def _full_matrices(instance: Instance) -> dict[str, np.ndarray]:
+def _full_matrices(instance: Instance, chunk_elements: int = CHUNK_ELEMENTS) -> dict[str, np.ndarray]:
+    """The five users × cells matrices, computed in chunks of users on the machine's cores (numpy's element-wise
+    kernels release the GIL). Every number is a function of its user's row alone — row sums for the interference —
+    so the matrices do not depend on the chunking or on the number of threads (tested)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     cells = RadioCells.from_instance(instance)
     xy, keys, demand = _user_arrays(instance)
     radio = instance.radio
-    rx = _received(instance, cells, xy, keys, slice(None))
-    sinr = sinr_db(rx, cells.band, cells.noise_dbm, radio.interference_load)
-    rate = rate_per_prb_bps(sinr, radio)
-    return {
-        "rx_dbm": rx,
-        "rsrp_dbm": rsrp_dbm(rx, cells.n_prb),
-        "sinr_db": sinr,
-        "rate_per_prb_bps": rate,
-        "prb": prbs_needed(demand[:, None], rate, radio),
-    }
+    n = len(keys)
+    out = {k: np.empty((n, cells.n)) for k in ("rx_dbm", "rsrp_dbm", "sinr_db", "rate_per_prb_bps", "prb")}
+    step = max(1, chunk_elements // max(cells.n, 1))
+
+    def fill(start: int) -> None:
+        sl = slice(start, min(start + step, n))
+        rx = _received(instance, cells, xy, keys, sl)
+        sinr = sinr_db(rx, cells.band, cells.noise_dbm, radio.interference_load)
+        rate = rate_per_prb_bps(sinr, radio)
+        out["rx_dbm"][sl] = rx
+        out["rsrp_dbm"][sl] = rsrp_dbm(rx, cells.n_prb)
+        out["sinr_db"][sl] = sinr
+        out["rate_per_prb_bps"][sl] = rate
+        out["prb"][sl] = prbs_needed(demand[sl, None], rate, radio)
+
+    starts = range(0, n, step)
+    workers = min(len(starts), RADIO_THREADS)
+    if workers <= 1:
+        for start in starts:
+            fill(start)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(fill, starts))
+    return out
 
 
 def _pair_chunks(instance: Instance, chunk_elements: int):
