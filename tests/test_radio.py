@@ -389,3 +389,30 @@ def test_full_matrices_do_not_depend_on_chunks_or_threads(seed, monkeypatch):
         other = model._full_matrices(inst, chunk_elements=chunk)
         for key, value in reference.items():
             np.testing.assert_array_equal(other[key], value, err_msg=f"{key}, {threads} threads, chunk {chunk}")
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.integers(0, 10**6), st.sampled_from([None, "sparse", "dense"]), st.floats(0.0, 6.0))
+def test_a3_target_is_the_best_entering_cell_user_by_user(seed, kind, hysteresis):
+    """Against a loop over users and cells written from TS 36.331's A3 entering condition: the target is the cell
+    of largest RSRP_j + O_ij among those with RSRP_j + O_ij > RSRP_i + Hys (−1 when none); −inf RSRP never enters."""
+    import scipy.sparse as sps
+
+    rng = np.random.default_rng(seed)
+    n_users, n_cells = 12, 6
+    rsrp = np.round(rng.uniform(-110, -70, (n_users, n_cells)))  # ties happen
+    rsrp[rng.random((n_users, n_cells)) < 0.2] = -np.inf
+    serving = rng.integers(0, n_cells, n_users)
+    rsrp[np.arange(n_users), serving] = np.round(rng.uniform(-100, -80, n_users))
+    dense = np.round(rng.uniform(-6, 6, (n_cells, n_cells)))
+    np.fill_diagonal(dense, 0.0)
+    cio = None if kind is None else sps.csr_matrix(dense) if kind == "sparse" else dense
+    offsets = np.zeros((n_cells, n_cells)) if kind is None else dense
+    for u in range(n_users):
+        i = serving[u]
+        best, best_score = -1, -np.inf
+        for j in range(n_cells):
+            score = rsrp[u, j] + offsets[i, j]
+            if j != i and score > rsrp[u, i] + hysteresis and score > best_score:
+                best, best_score = j, score
+        assert a3_target(rsrp, serving, cio, hysteresis)[u] == best

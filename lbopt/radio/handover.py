@@ -95,13 +95,19 @@ def a3_target(
     cio_db: sp.spmatrix | np.ndarray | None,
     hysteresis_db: float,
 ) -> np.ndarray:
-    """Handover target per user: the cell with the largest ``RSRP_j + O_ij`` among those entering A3, else −1."""
-    _n_users, n_cells = rsrp_dbm.shape
-    score = rsrp_dbm + _offsets(cio_db, serving, n_cells)
-    entering = a3_entering(rsrp_dbm, serving, cio_db, hysteresis_db)
-    score = np.where(entering, score, -np.inf)
+    """Handover target per user: the cell with the largest ``RSRP_j + O_ij`` among those entering A3, else −1.
+
+    The arithmetic of :func:`a3_entering` (``RSRP_j + O_ij > RSRP_i + Hys``), with the users × cells offsets built
+    once and the scores kept in place (two matrices of users × cells, not five)."""
+    n_users, n_cells = rsrp_dbm.shape
+    rows = np.arange(n_users)
+    score = _offsets(cio_db, serving, n_cells)
+    score += rsrp_dbm  # RSRP_j + O_ij, the same sum as in a3_entering
+    entering = score > (rsrp_dbm[rows, serving] + hysteresis_db)[:, None]
+    entering[rows, serving] = False
+    np.putmask(score, ~entering, -np.inf)
     best = np.argmax(score, axis=1)
-    return np.where(entering.any(axis=1), best, -1)
+    return np.where(entering[rows, best], best, -1)
 
 
 def link_requirements(
