@@ -200,3 +200,22 @@ def test_nonconservative_bound_holds_along_a_simulation():
     b = bound(rho, adj, sym)
     assert b.alpha == pytest.approx(0.0, abs=1e-15)
     assert b.v_tilde == 0.0
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.integers(0, 10**6), st.integers(2, 30))
+def test_disagreement_eigenvalues_are_the_projection_on_the_complement_of_one(seed, n):
+    """Against the definition: the eigenvalues of Q^T L Q for an orthonormal basis Q of 1⊥ (scipy's null_space), on
+    random symmetric L with L 1 = 0 and weights of both signs (a realised transfer can go uphill), 1e-9 absolute."""
+    from scipy.linalg import null_space
+
+    from lbopt.stability.nonconservative import disagreement_eigenvalues
+
+    rng = np.random.default_rng(seed)
+    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < 0.4)
+    w = 0.5 * (w + w.T)
+    np.fill_diagonal(w, 0.0)
+    lap = np.diag(w.sum(axis=1)) - w
+    basis = null_space(np.ones((1, n)))
+    expected = np.linalg.eigvalsh(basis.T @ lap @ basis)
+    np.testing.assert_allclose(disagreement_eigenvalues(lap), expected, rtol=0, atol=1e-9)

@@ -140,16 +140,17 @@ def _pair_offsets(links: np.ndarray, offsets: np.ndarray, n: int) -> np.ndarray:
     return cio
 
 
-def _a3_targets(
-    rsrp: np.ndarray, serving: np.ndarray, cio: np.ndarray, neighbours: np.ndarray, hys: float
-) -> np.ndarray:
-    """Best A3 target among the serving cell's neighbours, else −1 (eq. 5 in lbopt's V2 form)."""
-    rows = np.arange(len(serving))
-    score = rsrp + cio[serving]
-    entering = neighbours[serving] & (score > rsrp[rows, serving][:, None] + hys)
-    score = np.where(entering, score, -np.inf)
-    best = np.argmax(score, axis=1)
-    return np.where(entering.any(axis=1), best, -1)
+def _a3_targets(rsrp: np.ndarray, serving: np.ndarray, cio: np.ndarray, table: np.ndarray, hys: float) -> np.ndarray:
+    """Best A3 target among the serving cell's neighbours (``table``: :func:`_neighbour_table`), else −1 (eq. 5 in
+    lbopt's V2 form); ties to the lowest cell index. Only the neighbours are scored (users × degree)."""
+    rows = np.arange(len(serving))[:, None]
+    cand = table[serving]
+    valid = cand >= 0
+    cells = np.maximum(cand, 0)
+    score = rsrp[rows, cells] + cio[serving[:, None], cells]
+    entering = valid & (score > rsrp[rows[:, 0], serving][:, None] + hys)
+    best = np.argmax(np.where(entering, score, -np.inf), axis=1)
+    return np.where(entering.any(axis=1), cells[rows[:, 0], best], -1)
 
 
 def realised_epsilon(
@@ -206,8 +207,7 @@ class _Requests:
 
     user: np.ndarray
     cell: np.ndarray  # receiver
-    gap: np.ndarray  # (users, cells) A3 gap RSRP_serving + Hys − RSRP_j (rows of sender users only)
-    offerable: np.ndarray  # (users, cells) the user could be offered to the cell
+    offerable: np.ndarray  # sorted keys ``user × cells + cell`` of the (user, neighbour) pairs that could be offered
 
 
 def _requests(
@@ -224,17 +224,17 @@ def _requests(
     sender = (rho > setting.threshold) & (pull < 0)
     receiver = (rho < setting.threshold) & (pull > 0)
     users = np.flatnonzero(sender[serving])
-    gap = np.full(rsrp.shape, np.inf)
-    offerable = np.zeros(rsrp.shape, bool)
-    empty = _Requests(np.empty(0, int), np.empty(0, int), gap, offerable)
     if len(users) == 0 or not receiver.any():
-        return empty
-    src = serving[users]
-    gap[users] = rsrp[users, src][:, None] + setting.hysteresis_db - rsrp[users]
-    u_idx, j = np.nonzero((adjacency[src] > 0) & (gap[users] + setting.margin_db <= setting.cio_max_db))
-    u, i = users[u_idx], src[u_idx]
+        return _Requests(np.empty(0, int), np.empty(0, int), np.empty(0, np.int64))
+    # every (sender user, neighbour of its cell) pair, from the neighbour table: no users × cells matrix
+    candidates = table[serving[users]]
+    u_idx, col = np.nonzero(candidates >= 0)
+    u, j = users[u_idx], candidates[u_idx, col]
+    i = serving[u]
+    reach = _a3_gap(rsrp, u, i, j, setting.hysteresis_db) + setting.margin_db <= setting.cio_max_db
+    u, i, j = u[reach], i[reach], j[reach]
     ok = ~_would_leave(rsrp, u, i, j, cio, table, setting.hysteresis_db)
-    offerable[u[ok], j[ok]] = True
+    offerable = np.sort(u[ok].astype(np.int64) * rsrp.shape[1] + j[ok])
     keep = ok & receiver[j]
     u, i, j = u[keep], i[keep], j[keep]
     if setting.algorithm == "alg1":
@@ -244,7 +244,12 @@ def _requests(
     else:
         key = user_load[u, j]
     order = np.lexsort((u, key, j))
-    return _Requests(u[order], j[order], gap, offerable)
+    return _Requests(u[order], j[order], offerable)
+
+
+def _a3_gap(rsrp: np.ndarray, user: np.ndarray, source: np.ndarray, cell: np.ndarray, hys: float) -> np.ndarray:
+    """The A3 gap of each (user, cell) pair: ``RSRP_source + Hys − RSRP_cell``, the offset that makes it enter."""
+    return rsrp[user, source] + hys - rsrp[user, cell]
 
 
 def _a3_group(candidates: np.ndarray, gap: np.ndarray, user: int, margin: float) -> np.ndarray:
@@ -259,18 +264,27 @@ def _a3_group(candidates: np.ndarray, gap: np.ndarray, user: int, margin: float)
         reach = farthest
 
 
+def _offered(keys: np.ndarray, query: np.ndarray) -> bool:
+    """True when every key of ``query`` is among the sorted ``keys``."""
+    at = np.searchsorted(keys, query)
+    return bool(np.all((at < len(keys)) & (keys[np.minimum(at, len(keys) - 1)] == query))) if len(keys) else False
+
+
 def _accept(
     setting: HandoverSetting,
     rho: np.ndarray,
     serving: np.ndarray,
     user_load: np.ndarray,
-    adjacency: np.ndarray,
+    table: np.ndarray,
     requests: _Requests,
+    rsrp: np.ndarray,
 ) -> np.ndarray:
     """Step 4: the accepted handovers, as target cell per user (−1: stays)."""
     n = len(rho)
     rho = rho.copy()
-    budget = setting.accommodation * (adjacency * np.abs(rho[None, :] - rho[:, None])).sum(axis=1)
+    # the receiver budgets c Σ_j A_ij |ρ_j − ρ_i| over each cell's neighbours (``table``: :func:`_neighbour_table`)
+    spread = np.abs(rho[np.maximum(table, 0)] - rho[:, None])
+    budget = setting.accommodation * np.where(table >= 0, spread, 0.0).sum(axis=1)
     target = np.full(len(serving), -1)
     order = np.argsort(serving, kind="stable")
     members = np.split(order, np.searchsorted(serving[order], np.arange(1, n)))  # users per cell
@@ -287,10 +301,12 @@ def _accept(
                 if target[u] >= 0 or rho[i] <= th:
                     continue
                 if setting.execution == "a3":
-                    near = _a3_group(members[i][target[members[i]] < 0], requests.gap[:, j], u, setting.margin_db)
+                    stay = members[i][target[members[i]] < 0]  # by user index; u is one of them
+                    gap = _a3_gap(rsrp, stay, np.full(len(stay), i), np.full(len(stay), j), setting.hysteresis_db)
+                    near = stay[_a3_group(np.arange(len(stay)), gap, np.searchsorted(stay, u), setting.margin_db)]
                 else:
                     near = np.array([u])
-                if not requests.offerable[near, j].all():
+                if not _offered(requests.offerable, near.astype(np.int64) * rsrp.shape[1] + j):
                     continue
                 load_j = user_load[near, j].sum()
                 if load_j <= budget[j] and rho[j] + load_j < th:
@@ -401,14 +417,14 @@ def simulate_handover(
             offsets = nearest_step(drive, lo, hi) if setting.offset_steps == "3gpp" else drive
         else:
             requests = _requests(setting, rho, serving, rsrp_dbm, user_load, a, cio, table)
-            accepted = _accept(setting, rho, serving, user_load, a, requests)
+            accepted = _accept(setting, rho, serving, user_load, table, requests, rsrp_dbm)
             movers = np.flatnonzero(accepted >= 0)
             planned[k] = len(movers)
             if len(movers) == 0:
                 continue
             offsets = _cio_lp(setting, serving, accepted, rsrp_dbm, links, link_of, offsets)
         cio = _pair_offsets(links, offsets, n)
-        target = _a3_targets(rsrp_dbm, serving, cio, neighbours, setting.hysteresis_db)
+        target = _a3_targets(rsrp_dbm, serving, cio, table, setting.hysteresis_db)
         if setting.algorithm != "greedy" and setting.execution == "direct":
             a3_inconsistent[k] = int(np.count_nonzero(target[accepted < 0] >= 0))
             target = accepted
