@@ -18,7 +18,11 @@ def peak_rss_mb() -> float:
 
 
 def write_rows(rows: list[dict], out: str | Path) -> Path:
+    """Write the rows as JSON; a relative ``out`` is relative to the repository root (``benchmarks/results/...``),
+    wherever the script is run from."""
     out = Path(out)
+    if not out.is_absolute():
+        out = Path(__file__).resolve().parents[1] / out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=2) + "\n")
     return out
