@@ -96,11 +96,10 @@ def comparison(table: pd.DataFrame | Any, metric: str = "max_load_after", ax: An
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import lbopt
-    >>> net = lbopt.generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
-    >>> ax = comparison(lbopt.compare(net, ["none", "mlb"], reference="ua-opt"))
+    >>> from lbopt import compare, generate
+    >>> net = generate.hetnet(rings=1, busy_cells=2, busy_users=20, seed=5)
+    >>> cmp = compare(net, ["none", "mlb"], reference="ua-opt")
+    >>> ax = comparison(cmp)
     >>> [t.get_text() for t in ax.get_xticklabels()], ax.get_legend().get_texts()[0].get_text()
     (['none', 'mlb'], 'certified bound 0.33')
     """

@@ -201,9 +201,9 @@ def zou16(
     mean_load : float, optional
         Mean initial load the demand is calibrated to; default the paper's for ``users``.
     seed : int
-        Seed of every random choice.
+        Seed of the user drop.
     name : str, optional
-        Instance name.
+        Instance name (default ``zou16-<users>``).
 
     Returns
     -------
