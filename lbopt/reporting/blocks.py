@@ -37,7 +37,7 @@ CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5rem 0} td,th{padding:.25rem .7rem;border-bottom:1px solid #eee;text-align:left}
-th{background:#f5f5f5} td{font-variant-numeric:tabular-nums}
+th{background:#f5f5f5;overflow-wrap:anywhere} td{font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .status{display:inline-block;padding:.1rem .6rem;border-radius:.8rem;background:#e8f0fe}
 img,figure.svg svg{max-width:100%;height:auto} figure.svg{margin:0} .muted{color:#666}
 .wide{overflow-x:auto;font-size:.85rem}

@@ -11,6 +11,7 @@ from lbopt.reporting.blocks import df_table, figure, heading, pyplot
 from lbopt.reporting.figures.common import (
     best_per_measure_sections,
     cell_loads_section,
+    claims_section,
     reproduction_head,
     reproduction_tail,
 )
@@ -200,11 +201,12 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
     return {"lead": best_per_measure_sections(tables, lead), "body": parts}
 
 
-def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
-    """Han & Ansari's Figs. 4-9 beside the paper's claims."""
+def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The claims' verdicts first; then Han & Ansari's Figs. 4-9."""
     parts = [*reproduction_head(data), *(figure(f) for f in vgala_reproduction_figures(tables["summary"]))]
     if "coverage_maps" in tables:
         parts.append(figure(coverage_maps_figure(tables["coverage_maps"]), "coverage maps"))
     if "load" in tables:
         parts += [heading("The headline at each offered load (per-drop medians)", 3), df_table(tables["load"])]
-    return [*parts, *reproduction_tail(data), heading("Summary table", 3), df_table(tables["summary"], max_rows=200)]
+    body = [*parts, *reproduction_tail(data), heading("Summary table", 3), df_table(tables["summary"], max_rows=200)]
+    return {"lead": claims_section(data), "body": body}

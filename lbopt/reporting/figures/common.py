@@ -228,7 +228,8 @@ def reproduction_head(data: dict) -> list[str]:
 
 
 def claims_section(data: dict) -> list[str]:
-    """Each claim of the paper with its verdict and the paired numbers behind it (the study's ``claims``)."""
+    """The verdict of a reproduction, which opens its report: each claim of the paper, whether it holds and the
+    paired numbers behind it (the study's ``claims``)."""
     claims = data.get("claims") or []
     if not claims:
         return []
@@ -240,7 +241,7 @@ def claims_section(data: dict) -> list[str]:
         }
     )
     return [
-        heading("The paper's claims, with paired tests", 3),
+        heading("Verdict: the paper's claims, with paired tests"),
         paragraph(
             "Per point, the mean paired difference over the drops with a bootstrap 95 % interval and the Wilcoxon "
             "signed-rank p-value; a claim holds where the interval and the test both agree with it at every point, "
@@ -252,8 +253,8 @@ def claims_section(data: dict) -> list[str]:
 
 
 def paper_claims_section(data: dict) -> list[str]:
-    """The claims with their verdicts and the paper's own words."""
-    return [*claims_section(data), heading("What the paper claims", 3), kv_table(data.get("paper_claims") or {})]
+    """The paper's own words for each claim (the verdicts open the report: :func:`claims_section`)."""
+    return [heading("What the paper claims", 3), kv_table(data.get("paper_claims") or {})]
 
 
 def setup_section(data: dict) -> list[str]:
@@ -262,5 +263,5 @@ def setup_section(data: dict) -> list[str]:
 
 
 def reproduction_tail(data: dict) -> list[str]:
-    """The claims with their verdicts, what the paper claims, and the set-up with our choices."""
+    """What the paper claims, and the set-up with our choices."""
     return [*paper_claims_section(data), *setup_section(data)]

@@ -10,6 +10,7 @@ import pandas as pd
 from lbopt.reporting.blocks import df_table, figure, heading, pyplot
 from lbopt.reporting.figures.common import (
     cell_loads_section,
+    claims_section,
     map_section,
     paper_claims_section,
     reproduction_head,
@@ -101,10 +102,10 @@ def method_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -
     return parts + map_section(cells, tables.get("users"), tables.get("cio")) + cell_loads_section(cells)
 
 
-def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
-    """Tables I-III beside the paper's, the greedy oscillation and the mean loads."""
+def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The claims' verdicts first; then Tables I-III beside the paper's, the greedy oscillation and the mean loads."""
     figs = zou_reproduction_figures(tables["summary"], tables["trajectories"], tables["greedy_example"])
-    return [
+    body = [
         *reproduction_head(data),
         *(figure(f) for f in figs),
         *paper_claims_section(data),
@@ -114,3 +115,4 @@ def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: P
         heading("Tables I–III: ours beside the paper's", 3),
         df_table(tables["summary"], max_rows=200),
     ]
+    return {"lead": claims_section(data), "body": body}

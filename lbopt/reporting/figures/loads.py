@@ -11,6 +11,7 @@ from lbopt.reporting.blocks import df_table, esc, figure, heading, kv_table, num
 from lbopt.reporting.figures.common import (
     best_per_measure_sections,
     cell_loads_section,
+    claims_section,
     load_figure,
     map_section,
     maps_figure,
@@ -228,9 +229,10 @@ def standing_sections(tables: dict[str, pd.DataFrame]) -> list[str]:
     ]
 
 
-def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
-    """Jia et al.'s Figs. 10-12 and Fig. 3 beside the paper's claims."""
+def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The claims' verdicts first; then Jia et al.'s Figs. 10-12 and Fig. 3."""
     parts = [*reproduction_head(data), figure(reproduction_figure(tables["summary"]), "reproduction")]
     if "blocking" in tables:
         parts.append(figure(blocking_figure(tables["blocking"]), "blocking"))
-    return [*parts, *reproduction_tail(data), heading("Summary table", 3), df_table(tables["summary"], max_rows=200)]
+    body = [*parts, *reproduction_tail(data), heading("Summary table", 3), df_table(tables["summary"], max_rows=200)]
+    return {"lead": claims_section(data), "body": body}

@@ -11,6 +11,7 @@ from lbopt.reporting.blocks import df_table, figure, heading, pyplot
 from lbopt.reporting.figures.common import (
     best_per_measure_sections,
     cell_loads_section,
+    claims_section,
     map_section,
     paper_claims_section,
     reproduction_head,
@@ -107,8 +108,8 @@ def comparison_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Pat
     return {"lead": best_per_measure_sections(tables), "body": body}
 
 
-def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[str]:
-    """The Breathing paper's Figs. 6-10, the MLP and the sampling studies."""
+def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, list[str]]:
+    """The claims' verdicts first; then the Breathing paper's Figs. 6-10, the MLP and the sampling studies."""
     figs = breathing_reproduction_figures(tables["periods"], tables["summary"], tables.get("traces", pd.DataFrame()))
     parts = [*reproduction_head(data), *(figure(f) for f in figs), *paper_claims_section(data)]
     parts += [heading("Day means per area and method", 3), df_table(tables["summary"], max_rows=40)]
@@ -116,4 +117,4 @@ def reproduction_sections(data: dict, tables: dict[str, pd.DataFrame], folder: P
         parts += [heading("Monotone MLP against the exact coverage (area A, peak hour)", 3), df_table(tables["mlp"])]
     if "sampling" in tables:
         parts += [heading("Sampled Jacobian (Remark 4.1; area A, peak hour)", 3), df_table(tables["sampling"])]
-    return parts + setup_section(data)
+    return {"lead": claims_section(data), "body": parts + setup_section(data)}
