@@ -7,6 +7,7 @@ and nothing written.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -32,6 +33,9 @@ def _user_errors():
         yield
     except LbOptError as exc:
         _fail(str(exc))
+    except BrokenPipeError:  # the reader went away (``lbopt check FILE | head``): not an error of lbopt's
+        sys.stderr.close()
+        os._exit(0)
     except Exception:
         click.echo(
             "lbopt: internal error: this is a bug in lbopt, not in your input; please report it with the command "

@@ -121,3 +121,18 @@ def test_progress_is_silent_off_terminal(tmp_path, runner, tiny_path):
     assert res.exit_code == 0
     assert res.output.splitlines()[0].startswith("max-rsrp: status feasible")
     assert len(res.output.splitlines()) == 2
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error(melbourne_path):
+    """``lbopt check FILE | head -1``: the pipe closes before lbopt has written everything; lbopt stops quietly
+    instead of reporting a bug."""
+    import shutil
+    from pathlib import Path
+
+    lbopt = shutil.which("lbopt") or str(Path(sys.executable).parent / "lbopt")
+    out = subprocess.run(
+        f"'{lbopt}' check '{melbourne_path}' | head -c 20", shell=True, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.startswith(str(melbourne_path)[:20])
+    assert "internal error" not in out.stderr
+    assert "Traceback" not in out.stderr
