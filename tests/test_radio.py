@@ -416,3 +416,21 @@ def test_a3_target_is_the_best_entering_cell_user_by_user(seed, kind, hysteresis
             if j != i and score > rsrp[u, i] + hysteresis and score > best_score:
                 best, best_score = j, score
         assert a3_target(rsrp, serving, cio, hysteresis)[u] == best
+
+
+def test_asking_for_fewer_matrices_gives_the_same_numbers():
+    """``outputs`` only leaves matrices out: the ones asked for are the same bit for bit, fresh or from the kept
+    RSRP and SINR, and an unknown name is refused."""
+    from lbopt.radio.model import MATRICES
+
+    everything = user_cell_matrices(_random_instance(3))
+    fresh = _random_instance(3)
+    some = user_cell_matrices(fresh, outputs=("rsrp_dbm", "prb"))
+    assert set(some) == {"rsrp_dbm", "sinr_db", "prb"}
+    again = user_cell_matrices(fresh, outputs=("prb",))  # from the kept matrices
+    for key in ("rsrp_dbm", "sinr_db", "prb"):
+        np.testing.assert_array_equal(some[key], everything[key])
+        np.testing.assert_array_equal(again[key], everything[key])
+    assert set(user_cell_matrices(fresh)) == set(MATRICES)
+    with pytest.raises(ValueError, match="unknown matrices"):
+        user_cell_matrices(fresh, outputs=("rsrp",))

@@ -54,7 +54,7 @@ from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
 from lbopt.radio.handover import a3_target, link_requirements, pair_cio_matrix, pair_relations
-from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
+from lbopt.radio.model import serving_or_strongest, user_cell_matrices
 
 Plan = Literal["global", "distributed", "chain"]
 TOL = 1e-9
@@ -95,9 +95,12 @@ def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.n
     """Groups, the current association (strongest cell for unattached users), RSRP and PRBs per (user, cell) as the
     cells count them (:func:`lbopt.radio.model.served_prb`: none where a cell cannot serve the user), and whether
     each cell can serve each user (a finite PRB need)."""
-    m = user_cell_matrices(instance)
+    m = user_cell_matrices(instance, outputs=("rsrp_dbm", "prb"))
     serving = serving_or_strongest(instance, m["rsrp_dbm"])
-    return cell_groups(instance), serving, m["rsrp_dbm"], served_prb(m["prb"]), np.isfinite(m["prb"])
+    prb = m["prb"]  # the caller's own matrix: made the cells' count in place (no second users × cells copy)
+    servable = np.isfinite(prb)
+    np.putmask(prb, ~servable, 0.0)  # served_prb's rule
+    return cell_groups(instance), serving, m["rsrp_dbm"], prb, servable
 
 
 def group_pairs(instance: Instance, groups: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -467,27 +467,35 @@ def cached_matrices(instance: Instance) -> dict[str, np.ndarray] | None:
     return cached[1] if cached is not None and cached[0] == _cache_key(instance) else None
 
 
-def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
+MATRICES = ("rx_dbm", "rsrp_dbm", "sinr_db", "rate_per_prb_bps", "prb")
+
+
+def user_cell_matrices(instance: Instance, outputs: tuple[str, ...] = MATRICES) -> dict[str, np.ndarray]:
     """Full users × cells matrices: ``rx_dbm``, ``rsrp_dbm``, ``sinr_db``, ``rate_per_prb_bps``, ``prb``.
 
     For methods that need every candidate cell of every user (OSLB's per-cell PRBs, A3 events, MR records);
-    memory is ``O(users × cells)``, so use it on instances of moderate size. RSRP and SINR are kept with the
-    instance object (read-only) and reused by :func:`evaluate_users` and :func:`user_cell_pairs`, which compute
-    every number with the same arithmetic (so a user's numbers are the same whichever computed them); the other
-    matrices are not kept (a second call derives them from these).
+    memory is ``O(users × cells)``, so use it on instances of moderate size, and ask only for the ``outputs`` the
+    caller reads (RSRP and SINR are always computed). RSRP and SINR are kept with the instance object (read-only)
+    and reused by :func:`evaluate_users` and :func:`user_cell_pairs`, which compute every number with the same
+    arithmetic (so a user's numbers are the same whichever computed them); the other matrices are not kept (a
+    second call derives them from these) and belong to the caller, who may change them in place.
     """
+    unknown = set(outputs) - set(MATRICES)
+    if unknown:
+        raise ValueError(f"unknown matrices {sorted(unknown)}; expected some of {MATRICES}")
     hit = cached_matrices(instance)
     if hit is not None:  # the rest follows from these by the same element-wise arithmetic
-        demand = _user_arrays(instance)[2]
-        rate = rate_per_prb_bps(hit["sinr_db"], instance.radio)
-        n_prb = RadioCells.from_instance(instance).n_prb
-        return {
-            **hit,
-            "rx_dbm": hit["rsrp_dbm"] + 10.0 * np.log10(12.0 * n_prb),
-            "rate_per_prb_bps": rate,
-            "prb": prbs_needed(demand[:, None], rate, instance.radio),
-        }
-    out = _full_matrices(instance)
+        out = dict(hit)
+        if "rx_dbm" in outputs:
+            out["rx_dbm"] = hit["rsrp_dbm"] + 10.0 * np.log10(12.0 * RadioCells.from_instance(instance).n_prb)
+        if {"rate_per_prb_bps", "prb"} & set(outputs):
+            rate = rate_per_prb_bps(hit["sinr_db"], instance.radio)
+            if "rate_per_prb_bps" in outputs:
+                out["rate_per_prb_bps"] = rate
+            if "prb" in outputs:
+                out["prb"] = prbs_needed(_user_arrays(instance)[2][:, None], rate, instance.radio)
+        return out
+    out = _full_matrices(instance, outputs=outputs)
     kept = {k: out[k] for k in ("rsrp_dbm", "sinr_db")}  # what the evaluator reads; the rest is not kept
     for array in kept.values():
         array.flags.writeable = False
@@ -495,7 +503,9 @@ def user_cell_matrices(instance: Instance) -> dict[str, np.ndarray]:
     return out
 
 
-def _full_matrices(instance: Instance, chunk_elements: int = CHUNK_ELEMENTS) -> dict[str, np.ndarray]:
+def _full_matrices(
+    instance: Instance, chunk_elements: int = CHUNK_ELEMENTS, outputs: tuple[str, ...] = MATRICES
+) -> dict[str, np.ndarray]:
     """The five users × cells matrices, computed in chunks of users on the machine's cores (numpy's element-wise
     kernels release the GIL). Every number is a function of its user's row alone — row sums for the interference —
     so the matrices do not depend on the chunking or on the number of threads (tested)."""
@@ -505,19 +515,23 @@ def _full_matrices(instance: Instance, chunk_elements: int = CHUNK_ELEMENTS) -> 
     xy, keys, demand = _user_arrays(instance)
     radio = instance.radio
     n = len(keys)
-    out = {k: np.empty((n, cells.n)) for k in ("rx_dbm", "rsrp_dbm", "sinr_db", "rate_per_prb_bps", "prb")}
+    out = {k: np.empty((n, cells.n)) for k in MATRICES if k in outputs or k in ("rsrp_dbm", "sinr_db")}
     step = max(1, chunk_elements // max(cells.n, 1))
 
     def fill(start: int) -> None:
         sl = slice(start, min(start + step, n))
         rx = _received(instance, cells, xy, keys, sl)
         sinr = sinr_db(rx, cells.band, cells.noise_dbm, radio.interference_load)
-        rate = rate_per_prb_bps(sinr, radio)
-        out["rx_dbm"][sl] = rx
         out["rsrp_dbm"][sl] = rsrp_dbm(rx, cells.n_prb)
         out["sinr_db"][sl] = sinr
-        out["rate_per_prb_bps"][sl] = rate
-        out["prb"][sl] = prbs_needed(demand[sl, None], rate, radio)
+        if "rx_dbm" in out:
+            out["rx_dbm"][sl] = rx
+        if "rate_per_prb_bps" in out or "prb" in out:
+            rate = rate_per_prb_bps(sinr, radio)
+            if "rate_per_prb_bps" in out:
+                out["rate_per_prb_bps"][sl] = rate
+            if "prb" in out:
+                out["prb"][sl] = prbs_needed(demand[sl, None], rate, radio)
 
     starts = range(0, n, step)
     workers = min(len(starts), RADIO_THREADS)
