@@ -17,6 +17,22 @@ from lbopt.cli import main
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def _headless(tmp_path) -> list[str]:
+    """Chromium headless, with the flags that keep it off this machine's closed network and its own profile."""
+    return [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+
+
 @pytest.mark.browser
 def test_report_screenshot_is_not_blank(tmp_path):
     if CHROMIUM is None:
@@ -36,16 +52,7 @@ def test_report_screenshot_is_not_blank(tmp_path):
     assert runner.invoke(main, ["report", str(out)]).exit_code == 0
     shot = tmp_path / "shot.png"
     cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        *_headless(tmp_path),
         "--window-size=1200,2000",
         f"--screenshot={shot}",
         (out / "report.html").resolve().as_uri(),
@@ -85,16 +92,7 @@ def _overflow(report, width: int, tmp_path) -> str:
     page = tmp_path / f"measure-{width}.html"
     page.write_text(report.read_text() + _MEASURE)
     cmd = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
+        *_headless(tmp_path),
         f"--window-size={width},1200",
         "--virtual-time-budget=5000",
         "--dump-dom",
