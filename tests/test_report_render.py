@@ -176,3 +176,18 @@ def test_comparison_maps_show_users_and_svg_figures_name_cells_on_hover(small_he
     assert figures
     assert all(name.endswith(".svg") for name in figures)
     assert text.count("<svg") == len(figures)
+
+
+def test_a_single_result_opens_with_its_status_and_evaluation(small_hetnet, tmp_path):
+    """One method's report starts with what it achieved: the status in words and the evaluation's numbers (the same
+    keys for every method of the family), before the method's own sections."""
+    import re
+
+    result = solve(small_hetnet, "oslb")
+    text = _render(result, tmp_path / "oslb")
+    first = re.search(r"<h2 id='[^']+'>([^<]*)</h2>", text).group(1)
+    assert first == "Result"
+    lead = text[text.index(">Result</h2>") : text.index("<nav class='toc'>")]
+    assert f"oslb ended {result.status.value}" in lead
+    for key in ("ldi_after", "max_load_after", "outage_users", "handovers"):
+        assert f"href='#g-{key}'>{key}</a>" in lead

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from lbopt.reporting.blocks import CSS, esc, figure_settings, glossary_section, glossary_terms, heading, kv_table
+from lbopt.reporting.blocks import (
+    CSS,
+    esc,
+    figure_settings,
+    glossary_section,
+    glossary_terms,
+    heading,
+    kv_table,
+    paragraph,
+)
 from lbopt.result import read_result
 
 __all__ = ["render_report", "sections_of"]
@@ -94,12 +103,36 @@ def _contents(body: list[str]) -> str:
     return f"<nav class='toc'><b>Contents</b><ol>{items}</ol></nav>"
 
 
+#: what a result's status says, in words (the report's first section)
+STATUS_WORDS = {
+    "optimal": "certified optimal within the stated gap",
+    "feasible": "a valid result, not certified optimal",
+    "partial": "the best the data allow; what could not be met is in the message and the metrics",
+    "infeasible": "infeasible: the message names what makes it so",
+    "error": "the solver failed: the message says how",
+}
+
+
+def _result_lead(data: dict) -> list[str]:
+    """A single method's result first (its message is in the page's header): its status in words and its evaluation
+    (the numbers measured alike for every method of its family, each linked to the glossary)."""
+    status = str(data.get("status"))
+    words = f"{data.get('method')} ended {status}: {STATUS_WORDS.get(status, status)}."
+    return [
+        heading("Result"),
+        paragraph(words),
+        kv_table(data["evaluation"]),
+    ]
+
+
 def _sections(data: dict, tables: dict, out: Path) -> tuple[list[str], list[str]]:
     """The page's lead (what opens it: a comparison's verdict) and its body."""
     sections = sections_of(data)
     out_sections = sections(data, tables, out) if sections is not None else []
     # a section function returns its HTML parts, or {"lead": [...], "body": [...]} when some open the page
     lead, own = (out_sections["lead"], out_sections["body"]) if isinstance(out_sections, dict) else ([], out_sections)
+    if not lead and data.get("evaluation"):  # one method: what it achieved, measured by its family's evaluator
+        lead = _result_lead(data)
     body = []
     if data.get("instance_summary"):
         body += [heading("Instance"), kv_table(data["instance_summary"])]
