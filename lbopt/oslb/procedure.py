@@ -54,7 +54,7 @@ from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
 from lbopt.radio.handover import a3_target, link_requirements, pair_cio_matrix, pair_relations
-from lbopt.radio.model import serving_or_strongest, user_cell_matrices
+from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
 
 Plan = Literal["global", "distributed", "chain"]
 TOL = 1e-9
@@ -97,9 +97,8 @@ def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.n
     each cell can serve each user (a finite PRB need)."""
     m = user_cell_matrices(instance, outputs=("rsrp_dbm", "prb"))
     serving = serving_or_strongest(instance, m["rsrp_dbm"])
-    prb = m["prb"]  # the caller's own matrix: made the cells' count in place (no second users × cells copy)
-    servable = np.isfinite(prb)
-    np.putmask(prb, ~servable, 0.0)  # served_prb's rule
+    servable = np.isfinite(m["prb"])
+    prb = served_prb(m["prb"], in_place=True)  # our own matrix: no second users × cells copy
     return cell_groups(instance), serving, m["rsrp_dbm"], prb, servable
 
 

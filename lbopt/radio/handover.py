@@ -81,12 +81,21 @@ def a3_entering(
     hysteresis_db: float,
 ) -> np.ndarray:
     """Boolean users × cells: does the A3 entering condition hold from the serving cell towards each cell?"""
+    return _a3_scores(rsrp_dbm, serving, cio_db, hysteresis_db)[1]
+
+
+def _a3_scores(
+    rsrp_dbm: np.ndarray, serving: np.ndarray, cio_db: sp.spmatrix | np.ndarray | None, hysteresis_db: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """``RSRP_j + O_ij`` (users × cells, the offsets built once and the RSRP added in place) and where it enters A3:
+    ``RSRP_j + O_ij > RSRP_i + Hys``, never towards the serving cell itself."""
     n_users, n_cells = rsrp_dbm.shape
     rows = np.arange(n_users)
-    serving_rsrp = rsrp_dbm[rows, serving][:, None]
-    entering = rsrp_dbm + _offsets(cio_db, serving, n_cells) > serving_rsrp + hysteresis_db
+    score = _offsets(cio_db, serving, n_cells)
+    score += rsrp_dbm
+    entering = score > (rsrp_dbm[rows, serving] + hysteresis_db)[:, None]
     entering[rows, serving] = False
-    return entering
+    return score, entering
 
 
 def a3_target(
@@ -95,16 +104,9 @@ def a3_target(
     cio_db: sp.spmatrix | np.ndarray | None,
     hysteresis_db: float,
 ) -> np.ndarray:
-    """Handover target per user: the cell with the largest ``RSRP_j + O_ij`` among those entering A3, else −1.
-
-    The arithmetic of :func:`a3_entering` (``RSRP_j + O_ij > RSRP_i + Hys``), with the users × cells offsets built
-    once and the scores kept in place (two matrices of users × cells, not five)."""
-    n_users, n_cells = rsrp_dbm.shape
-    rows = np.arange(n_users)
-    score = _offsets(cio_db, serving, n_cells)
-    score += rsrp_dbm  # RSRP_j + O_ij, the same sum as in a3_entering
-    entering = score > (rsrp_dbm[rows, serving] + hysteresis_db)[:, None]
-    entering[rows, serving] = False
+    """Handover target per user: the cell with the largest ``RSRP_j + O_ij`` among those entering A3, else −1."""
+    rows = np.arange(rsrp_dbm.shape[0])
+    score, entering = _a3_scores(rsrp_dbm, serving, cio_db, hysteresis_db)
     np.putmask(score, ~entering, -np.inf)
     best = np.argmax(score, axis=1)
     return np.where(entering[rows, best], best, -1)

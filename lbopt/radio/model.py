@@ -269,13 +269,17 @@ def prbs_needed(demand_bps: np.ndarray, rate_bps: np.ndarray, radio: RadioConfig
     return prb
 
 
-def served_prb(prb: np.ndarray) -> np.ndarray:
+def served_prb(prb: np.ndarray, in_place: bool = False) -> np.ndarray:
     """PRBs as the cells' counters see them: a user a cell cannot serve (outage, no finite need) uses none there.
 
     The methods plan on these (an operator's PRB counters show no load for an unserved user); the evaluator counts
-    such users as ``outage_users`` for every method alike.
+    such users as ``outage_users`` for every method alike. ``in_place`` overwrites ``prb`` (a matrix the caller owns:
+    no second users × cells copy).
     """
-    return np.where(np.isfinite(prb), prb, 0.0)
+    if not in_place:
+        return np.where(np.isfinite(prb), prb, 0.0)
+    np.putmask(prb, ~np.isfinite(prb), 0.0)
+    return prb
 
 
 def cell_prb_load(serving: np.ndarray, prb: np.ndarray, n_cells: int) -> np.ndarray:

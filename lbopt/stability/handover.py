@@ -207,7 +207,7 @@ class _Requests:
 
     user: np.ndarray
     cell: np.ndarray  # receiver
-    offerable: np.ndarray  # sorted keys ``user × cells + cell`` of the (user, neighbour) pairs that could be offered
+    offerable: np.ndarray  # keys ``user × cells + cell`` of the (user, neighbour) pairs that could be offered
 
 
 def _requests(
@@ -234,7 +234,7 @@ def _requests(
     reach = _a3_gap(rsrp, u, i, j, setting.hysteresis_db) + setting.margin_db <= setting.cio_max_db
     u, i, j = u[reach], i[reach], j[reach]
     ok = ~_would_leave(rsrp, u, i, j, cio, table, setting.hysteresis_db)
-    offerable = np.sort(u[ok].astype(np.int64) * rsrp.shape[1] + j[ok])
+    offerable = u[ok].astype(np.int64) * rsrp.shape[1] + j[ok]
     keep = ok & receiver[j]
     u, i, j = u[keep], i[keep], j[keep]
     if setting.algorithm == "alg1":
@@ -262,12 +262,6 @@ def _a3_group(candidates: np.ndarray, gap: np.ndarray, user: int, margin: float)
         if farthest <= reach:
             return near
         reach = farthest
-
-
-def _offered(keys: np.ndarray, query: np.ndarray) -> bool:
-    """True when every key of ``query`` is among the sorted ``keys``."""
-    at = np.searchsorted(keys, query)
-    return bool(np.all((at < len(keys)) & (keys[np.minimum(at, len(keys) - 1)] == query))) if len(keys) else False
 
 
 def _accept(
@@ -306,7 +300,7 @@ def _accept(
                     near = stay[_a3_group(np.arange(len(stay)), gap, np.searchsorted(stay, u), setting.margin_db)]
                 else:
                     near = np.array([u])
-                if not _offered(requests.offerable, near.astype(np.int64) * rsrp.shape[1] + j):
+                if not np.isin(near.astype(np.int64) * rsrp.shape[1] + j, requests.offerable).all():
                     continue
                 load_j = user_load[near, j].sum()
                 if load_j <= budget[j] and rho[j] + load_j < th:
@@ -354,7 +348,7 @@ def _cio_lp(
         n_links=len(used),
         link=link,
         side=side,
-        gap_db=rsrp[u, serving[u]] + setting.hysteresis_db - rsrp[u, other],
+        gap_db=_a3_gap(rsrp, u, serving[u], other, setting.hysteresis_db),
         move=target[u] == other,
         lower_db=np.full(len(used), lo),
         upper_db=np.full(len(used), hi),

@@ -20,7 +20,7 @@ from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
 from lbopt.radio.handover import pair_relations, relation_table
-from lbopt.radio.model import serving_or_strongest, user_cell_matrices
+from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
 from lbopt.result import Result
 from lbopt.stability.handover import HandoverRun, HandoverSetting, simulate_handover
 from lbopt.stability.spectrum import cell_adjacency
@@ -48,8 +48,7 @@ def handover_inputs(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndar
     """``(rsrp_dbm, user_load, serving, adjacency)`` of the instance for :func:`simulate_handover`; a user a cell
     cannot serve adds no load there (:func:`lbopt.radio.model.served_prb`)."""
     m = user_cell_matrices(instance, outputs=("rsrp_dbm", "prb"))
-    user_load = m["prb"]  # the caller's own matrix: the cells' count, then the load share, in place
-    np.putmask(user_load, ~np.isfinite(user_load), 0.0)  # served_prb's rule
+    user_load = served_prb(m["prb"], in_place=True)  # our own matrix: the cells' count, then the load share
     user_load /= instance.prb_capacity()[None, :]
     adjacency, _ = cell_adjacency(instance)
     return m["rsrp_dbm"], user_load, serving_or_strongest(instance, m["rsrp_dbm"]), adjacency.toarray()
