@@ -26,6 +26,7 @@ DOCUMENTED = [
     "lbopt.plot",
     "lbopt.radio.link",
     "lbopt.radio.pathloss",
+    "lbopt.radio.reach",
     "lbopt.experiments.claims",
     "formulations.cio_lp",
     "lbopt.reporting.blocks",

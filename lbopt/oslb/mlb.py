@@ -21,15 +21,31 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
-from lbopt.oslb.procedure import group_pairs, user_state
-from lbopt.radio.handover import a3_target, pair_relations, relation_table
+from lbopt.oslb.procedure import UserState, group_pairs, user_state
+from lbopt.radio.handover import pair_relations, relation_table
+from lbopt.radio.reach import ReachRadio, keep_widened
 from lbopt.result import Result
 from lbopt.stability.handover import nearest_step
 from lbopt.stability.transfers import handover_stability
+
+
+def _within_reach(
+    instance: Instance, reach: ReachRadio, moved: np.ndarray, serving: np.ndarray, reach_db: float
+) -> ReachRadio:
+    """The kept pairs, widened for the users whose new serving cell leaves A3 targets below their floor
+    (:meth:`lbopt.radio.reach.ReachRadio.widened`), so that the next period decides as the full matrices would."""
+    need = reach.values("rsrp_dbm")[moved, serving[moved]] - reach_db
+    short = need < reach.floor_dbm[moved]
+    if not short.any():
+        return reach
+    wider = reach.widened(instance, moved[short], need[short])
+    keep_widened(instance, wider)
+    return wider
 
 
 def run_mlb(
@@ -43,7 +59,9 @@ def run_mlb(
     """Run the MLB rule of the module docstring for ``periods`` periods (:class:`lbopt.instance.schema.MlbParams`)."""
     t0 = time.perf_counter()
     ho = instance.handover
-    groups, serving, rsrp, prb, _ = user_state(instance)
+    state = user_state(instance)
+    groups, serving, reach = state.groups, state.serving, state.reach
+    prb = state.prb
     rows = np.arange(len(serving))
     capacity = np.bincount(groups.of_cell, instance.prb_capacity(), groups.n)
     ga, gb, head_link = group_pairs(instance, groups)
@@ -53,9 +71,9 @@ def run_mlb(
     lo, hi = max(ho.cio_min_db, -ho.cio_max_db), min(ho.cio_max_db, -ho.cio_min_db)
     offsets = np.zeros(len(ga))
     drive = offsets.copy()
-    heads_only = np.full(rsrp.shape[1], -np.inf)
-    heads_only[groups.head] = 0.0
-    masked = rsrp + heads_only[None, :]
+    heads = np.zeros(instance.n_cells, bool)
+    heads[groups.head] = True
+    reach_db = max(0.0, ho.cio_max_db - ho.hysteresis_db)
     start = serving.copy()
 
     def group_loads(s: np.ndarray) -> np.ndarray:
@@ -69,12 +87,13 @@ def run_mlb(
         diff = loads[ga] - loads[gb]
         drive = np.clip(drive + step_db * ((diff > load_gap).astype(float) - (diff < -load_gap)), lo, hi)
         offsets = nearest_step(drive, lo, hi) if ho.offset_steps == "3gpp" else drive  # what a 3GPP cell applies
-        cio = np.zeros((rsrp.shape[1], rsrp.shape[1]))
-        cio[ha, hb] = offsets
-        cio[hb, ha] = -offsets
+        cio = sp.csr_matrix(
+            (np.concatenate([offsets, -offsets]), (np.concatenate([ha, hb]), np.concatenate([hb, ha]))),
+            shape=(instance.n_cells, instance.n_cells),
+        )
         on_head = serving == groups.head[groups.of_cell[serving]]
         users = np.flatnonzero(on_head)
-        target = a3_target(masked[users], serving[users], cio, ho.hysteresis_db)
+        target = reach.a3_target(users, serving, cio, ho.hysteresis_db, heads)
         moved = target >= 0
         moves.append(
             pd.DataFrame(
@@ -83,6 +102,8 @@ def run_mlb(
         )
         serving = serving.copy()
         serving[users[moved]] = target[moved]
+        reach = _within_reach(instance, reach, users[moved], serving, reach_db)
+        prb = UserState(groups, serving, reach).prb
         events += int(moved.sum())
         after = group_loads(serving)
         trace.append({"period": period + 1, "handovers": int(moved.sum()), **load_metrics(after, "after")})
@@ -103,7 +124,7 @@ def run_mlb(
     cap = instance.prb_capacity()
     n = len(ids)
     transfers = pd.concat(moves, ignore_index=True)
-    analysis, stability = handover_stability(instance, start, transfers, prb / cap[None, :], periods)
+    analysis, stability = handover_stability(instance, start, transfers, prb.per_cell(1.0 / cap), periods)
     cells = pd.DataFrame({"id": ids, "group": ids[groups.head[groups.of_cell]], "prb_capacity": cap})
     for col in ("tier", "parent", "x_m", "y_m"):
         if col in instance.cells:

@@ -53,8 +53,9 @@ from lbopt.graph import neighbour_pairs
 from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
-from lbopt.radio.handover import a3_target, link_requirements, pair_cio_matrix, pair_relations
-from lbopt.radio.model import served_prb, serving_or_strongest, user_cell_matrices
+from lbopt.radio.handover import link_requirements, pair_cio_matrix, pair_relations
+from lbopt.radio.model import served_prb
+from lbopt.radio.reach import PairValues, ReachRadio, reach_radio
 
 Plan = Literal["global", "distributed", "chain"]
 TOL = 1e-9
@@ -91,15 +92,40 @@ def cell_groups(instance: Instance) -> Groups:
     return Groups(of_cell=of_cell, head=heads)
 
 
-def user_state(instance: Instance) -> tuple[Groups, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Groups, the current association (strongest cell for unattached users), RSRP and PRBs per (user, cell) as the
-    cells count them (:func:`lbopt.radio.model.served_prb`: none where a cell cannot serve the user), and whether
-    each cell can serve each user (a finite PRB need)."""
-    m = user_cell_matrices(instance, outputs=("rsrp_dbm", "prb"))
-    serving = serving_or_strongest(instance, m["rsrp_dbm"])
-    servable = np.isfinite(m["prb"])
-    prb = served_prb(m["prb"], in_place=True)  # our own matrix: no second users × cells copy
-    return cell_groups(instance), serving, m["rsrp_dbm"], prb, servable
+@dataclass
+class UserState:
+    """Step 1: the groups, the current association (strongest cell for unattached users) and, per (user, cell)
+    within the handover's reach of it (:mod:`lbopt.radio.reach`), RSRP, PRBs as the cells count them
+    (:func:`lbopt.radio.model.served_prb`: none where a cell cannot serve the user) and whether the cell can serve
+    the user (a finite PRB need). RSRP is −∞ out of reach; PRBs are read only at kept pairs."""
+
+    groups: Groups
+    serving: np.ndarray
+    reach: ReachRadio
+
+    @property
+    def rsrp(self) -> PairValues:
+        """RSRP per (user, cell), −∞ out of reach."""
+        return self.reach.values("rsrp_dbm")
+
+    @property
+    def prb(self) -> PairValues:
+        """PRBs per (user, cell) as the cell counts them (0 where it cannot serve the user; NaN out of reach)."""
+        return PairValues(self.reach.keys, served_prb(self.reach.prb), self.reach.shape, np.nan)
+
+    @property
+    def servable(self) -> PairValues:
+        """Whether the cell can serve the user (False out of reach)."""
+        return self.reach.values("servable")
+
+
+def user_state(instance: Instance, margin_db: float = 0.0) -> UserState:
+    """:class:`UserState` with the reach of A3 from the current association: every cell a planned offset
+    (``O ≤ cio_max_db``) can move a user to, and every cell an offset-limit or stay requirement with margin
+    ``margin_db`` can bind (``RSRP ≥ RSRP_serving − (cio_max_db − hysteresis_db + margin_db)``)."""
+    ho = instance.handover
+    reach, serving = reach_radio(instance, max(0.0, ho.cio_max_db - ho.hysteresis_db + margin_db))
+    return UserState(cell_groups(instance), serving, reach)
 
 
 def group_pairs(instance: Instance, groups: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -180,13 +206,13 @@ def sequence_users(
     plan_amount: dict[tuple[int, int], float],
     serving: np.ndarray,
     prb_serving: np.ndarray,
-    rsrp: np.ndarray,
+    rsrp: np.ndarray | PairValues,
     groups: Groups,
     hysteresis_db: float,
     cio_max_db: float,
     margin_db: float,
     stop_rule: StopRule = "overshoot",
-    servable: np.ndarray | None = None,
+    servable: np.ndarray | PairValues | None = None,
 ) -> Execution:
     """Steps 4–5 of the module docstring for every planned ordered pair, largest amount first.
 
@@ -277,7 +303,7 @@ def cio_problem(
     head_link: np.ndarray,
     serving: np.ndarray,
     selected_for: np.ndarray,
-    rsrp: np.ndarray,
+    rsrp: np.ndarray | PairValues,
     margin_db: float,
 ) -> tuple[CioProblem, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Requirements for every macro user towards every neighbouring macro across a head–head link.
@@ -297,6 +323,9 @@ def cio_problem(
     users_a, link, side, other = link_requirements(serving, rsrp.shape[1], la, lb)
     gap = rsrp[users_a, serving[users_a]] + ho.hysteresis_db - rsrp[users_a, other]
     move = selected_for[users_a] == groups.of_cell[other]
+    # a neighbour out of the user's reach (RSRP −∞) is one no offset within the bounds brings into A3: no requirement
+    binding = np.isfinite(gap) | move
+    users_a, link, side, other, gap, move = (x[binding] for x in (users_a, link, side, other, gap, move))
     if ho.relations == "directed":  # relation k: la → lb, relation n + k: lb → la, each its own variable
         link = np.where(side > 0, link, link + n_links)
         side = np.ones_like(side)
@@ -353,7 +382,7 @@ class UserLevelOutcome:
     ga: np.ndarray
     gb: np.ndarray
     distributed_net: np.ndarray | None  # the distributed plan, computed only when it is the plan to execute
-    prb_matrix: np.ndarray  # users × cells: PRBs a user needs in each cell (from the radio model)
+    prb_matrix: PairValues  # users × cells within reach: PRBs a user needs in each cell (from the radio model)
     execution: Execution
     cio: CioSolution
     cio_relations: tuple[np.ndarray, np.ndarray, np.ndarray]  # every directed relation: source, target, O_st (dB)
@@ -386,7 +415,8 @@ def run_user_level(
     target = target or params.target
     beta = params.beta if beta is None else beta
     ho = instance.handover
-    groups, serving, rsrp, prb, servable = user_state(instance)
+    state = user_state(instance, margin_db)
+    groups, serving, rsrp, prb, servable = state.groups, state.serving, state.rsrp, state.prb, state.servable
     rows = np.arange(len(serving))
     prb0 = prb[rows, serving]
     grp_user = groups.of_cell[serving]
@@ -402,13 +432,15 @@ def run_user_level(
     bounds = np.searchsorted(grp_user[by_group], np.arange(groups.n + 1))
 
     def edge_prb(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(src))
-        for k, (i, j) in enumerate(zip(src, dst, strict=True)):
-            u = by_group[bounds[i] : bounds[i + 1]]
-            diff = rsrp[u, groups.head[j]] - rsrp[u, groups.head[i]]
-            edge = (diff + ho.cio_max_db > ho.hysteresis_db + margin_db) & servable[u, groups.head[j]]
-            out[k] = beta * prb0[u][edge].sum()
-        return out
+        """β × PRBs of the macro users of each ``src`` group that A3 can move to the ``dst`` group's macro."""
+        count = bounds[src + 1] - bounds[src]
+        pair = np.repeat(np.arange(len(src)), count)
+        u = by_group[
+            np.repeat(bounds[src], count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        ]
+        hi, hj = groups.head[src][pair], groups.head[dst][pair]
+        edge = (rsrp[u, hj] - rsrp[u, hi] + ho.cio_max_db > ho.hysteresis_db + margin_db) & servable[u, hj]
+        return beta * np.bincount(pair[edge], prb0[u][edge], len(src))
 
     if arc_capacity == "edge":
         cap_ab, cap_ba = edge_prb(ga, gb), edge_prb(gb, ga)
@@ -451,12 +483,10 @@ def run_user_level(
     # execution: A3 with the new offsets towards macro cells, for macro users
     offsets = pair_cio_matrix(instance).tolil()
     offsets[relations[0], relations[1]] = relations[2]
-    heads_only = np.full(rsrp.shape[1], -np.inf)
-    heads_only[groups.head] = 0.0
+    heads = np.zeros(rsrp.shape[1], bool)
+    heads[groups.head] = True
     macro_users = np.flatnonzero(on_head)
-    target_cell = a3_target(
-        rsrp[macro_users] + heads_only[None, :], serving[macro_users], offsets.tocsr(), ho.hysteresis_db
-    )
+    target_cell = state.reach.a3_target(macro_users, serving, offsets.tocsr(), ho.hysteresis_db, heads)
     serving_after = serving.copy()
     moved = target_cell >= 0
     serving_after[macro_users[moved]] = target_cell[moved]

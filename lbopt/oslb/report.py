@@ -240,7 +240,7 @@ def user_level_result(instance: Instance, **params) -> Result:
         {"step": 1, "user": moved, "source": o.serving_before[moved], "target": o.serving_after[moved]}
     )
     analysis, stability = handover_stability(
-        instance, o.serving_before, events, o.prb_matrix / instance.prb_capacity()[None, :], 1, one_shot=True
+        instance, o.serving_before, events, o.prb_matrix.per_cell(1.0 / instance.prb_capacity()), 1, one_shot=True
     )
     if analysis is not None:
         t["stability"] = analysis

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,7 @@ RADIO_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 _LN10_10 = np.log(10.0) / 10.0
+T = TypeVar("T")
 
 
 def db_to_linear(x_db: np.ndarray) -> np.ndarray:
@@ -190,10 +192,22 @@ def sector_pattern_db(
     if np.all(np.isnan(az)):
         return np.zeros(())
     cx, cy = cells.xy[sel, 0], cells.xy[sel, 1]
-    bearing = np.degrees(np.arctan2(users_xy[:, None, 0] - cx, users_xy[:, None, 1] - cy))
-    phi = (bearing - az + 180.0) % 360.0 - 180.0
-    pattern = -np.minimum(12.0 * (phi / radio.sector_beamwidth_deg) ** 2, radio.sector_front_to_back_db)
-    return np.where(np.isnan(az), 0.0, pattern)
+    phi = np.degrees(np.arctan2(users_xy[:, None, 0] - cx, users_xy[:, None, 1] - cy))  # the bearing, in (−180, 180]
+    # φ = (bearing − az + 180) mod 360 − 180, in place: the argument lies in (−360, 360], where one correction
+    # gives what numpy's floating-point modulo gives (element for element, tested), at a fraction of its cost
+    phi -= az
+    phi += 180.0
+    np.add(phi, 360.0, out=phi, where=phi < 0.0)
+    np.subtract(phi, 360.0, out=phi, where=phi >= 360.0)
+    phi -= 180.0
+    phi /= radio.sector_beamwidth_deg
+    np.square(phi, out=phi)
+    phi *= 12.0
+    np.minimum(phi, radio.sector_front_to_back_db, out=phi)
+    np.negative(phi, out=phi)
+    if np.isnan(az).any():
+        phi[np.broadcast_to(np.isnan(az), phi.shape)] = 0.0
+    return phi
 
 
 def rsrp_dbm(rx_dbm: np.ndarray, n_prb: np.ndarray) -> np.ndarray:
@@ -201,7 +215,7 @@ def rsrp_dbm(rx_dbm: np.ndarray, n_prb: np.ndarray) -> np.ndarray:
     return rx_dbm - 10.0 * np.log10(12.0 * n_prb)
 
 
-def _band_totals_mw(s: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def band_totals_mw(s: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Total received power per user and band (users × bands) and each column's band index (same shape as s)."""
     band = np.broadcast_to(band, s.shape) if np.ndim(band) == 2 else np.asarray(band)
     if band.ndim == 1:  # one band per column
@@ -223,7 +237,7 @@ def sinr_db(rx_dbm: np.ndarray, band: np.ndarray, noise_dbm: np.ndarray, interfe
     ``band``, ``noise_dbm`` are per column; with candidate columns they may be 2-D (users × k).
     """
     s = db_to_linear(rx_dbm)
-    totals, band_full = _band_totals_mw(
+    totals, band_full = band_totals_mw(
         s, np.squeeze(band, axis=0) if np.ndim(band) == 2 and np.shape(band)[0] == 1 else band
     )
     interference = interference_load * (np.take_along_axis(totals, band_full, axis=1) - s)
@@ -236,7 +250,7 @@ def serving_sinr_db(
     """SINR (dB) of each user at the column ``pick[u]`` only (−1: NaN); cheaper than :func:`sinr_db` + gather."""
     s = db_to_linear(rx_dbm)
     flat_band = np.squeeze(band, axis=0) if np.ndim(band) == 2 and np.shape(band)[0] == 1 else band
-    totals, band_full = _band_totals_mw(s, flat_band)
+    totals, band_full = band_totals_mw(s, flat_band)
     rows = np.arange(s.shape[0])
     col = np.maximum(pick, 0)
     own = s[rows, col]
@@ -329,7 +343,7 @@ def user_demand_bps(instance: Instance) -> np.ndarray:
     return np.full(len(users), instance.radio.default_demand_bps)
 
 
-def _user_arrays(instance: Instance) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+def user_arrays(instance: Instance) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Positions (None for MR users), keys and demands of the users."""
     users = instance.users
     if users is None or len(users) == 0:
@@ -338,7 +352,7 @@ def _user_arrays(instance: Instance) -> tuple[np.ndarray | None, np.ndarray, np.
     return xy, id_keys(users["id"]), user_demand_bps(instance)
 
 
-def _received(
+def received_dbm(
     instance: Instance, cells: RadioCells, xy: np.ndarray | None, keys: np.ndarray, rows: slice, cand=None
 ) -> np.ndarray:
     """``S_uj`` (dBm) of the users in ``rows``: from path loss, or from the MR records when the users are records."""
@@ -390,7 +404,7 @@ def evaluate_users(
     """
     cells = RadioCells.from_instance(instance)
     radio = instance.radio
-    xy, keys, demand = _user_arrays(instance)
+    xy, keys, demand = user_arrays(instance)
     bias = cells.bias_db if bias_db is None else np.asarray(bias_db, float)
     n_users = len(keys)
     if candidates is not None:
@@ -406,6 +420,14 @@ def evaluate_users(
     cached = cached_matrices(instance) if candidates is None else None
     if cached is not None:  # the matrices a method already computed for this instance: the same numbers
         return _from_matrices(cached, serving, bias, demand, radio, progress)
+    if candidates is None and serving is not None:  # the pairs a method kept (lbopt.radio.reach), if they hold these
+        from lbopt.radio.reach import cached_reach
+
+        reach = cached_reach(instance)
+        rows, col = np.arange(n_users), np.maximum(np.asarray(serving, np.int64), 0)
+        if reach is not None and reach.values("rsrp_dbm").known(rows[serving >= 0], col[serving >= 0]).all():
+            kept = {"rsrp_dbm": reach.values("rsrp_dbm")[rows, col], "sinr_db": reach.values("sinr_db")[rows, col]}
+            return _from_matrices(kept, serving, bias, demand, radio, progress, gathered=True)
     out_serving = np.full(n_users, -1, dtype=np.int64)
     out = {name: np.full(n_users, np.nan) for name in ("rsrp", "sinr", "rate")}
     width = cells.n if candidates is None else k
@@ -419,7 +441,7 @@ def evaluate_users(
         else:
             cand = nearest[sl]
             cols = cand
-        rx = _received(instance, cells, xy, keys, sl, cand)
+        rx = received_dbm(instance, cells, xy, keys, sl, cand)
         rsrp = rsrp_dbm(rx, cells.n_prb[cols])
         if serving is None:
             pick = np.argmax(rsrp + bias[cols], axis=1)
@@ -438,14 +460,16 @@ def evaluate_users(
     return UserRadio(out_serving, out["rsrp"], out["sinr"], rate, prb)
 
 
-def _from_matrices(m: dict, serving, bias, demand, radio: RadioConfig, progress) -> UserRadio:
-    """:func:`evaluate_users` read from full matrices (the arithmetic of the chunked path, element for element)."""
+def _from_matrices(m: dict, serving, bias, demand, radio: RadioConfig, progress, gathered: bool = False) -> UserRadio:
+    """:func:`evaluate_users` read from full matrices, or (``gathered``) from each user's numbers at its serving cell
+    already picked out of them (the arithmetic of the chunked path, element for element)."""
     n_users = m["rsrp_dbm"].shape[0]
     chosen = np.argmax(m["rsrp_dbm"] + bias[None, :], axis=1) if serving is None else np.asarray(serving, np.int64)
     attached = chosen >= 0
     rows, col = np.arange(n_users), np.maximum(chosen, 0)
-    rsrp = np.where(attached, m["rsrp_dbm"][rows, col], np.nan)
-    sinr = np.where(attached, m["sinr_db"][rows, col], np.nan)
+    pick = (lambda a: a) if gathered else (lambda a: a[rows, col])
+    rsrp = np.where(attached, pick(m["rsrp_dbm"]), np.nan)
+    sinr = np.where(attached, pick(m["sinr_db"]), np.nan)
     if progress is not None:
         progress(n_users)
     rate = rate_per_prb_bps(sinr, radio)
@@ -461,14 +485,16 @@ def _column_of(cols: np.ndarray, chosen: np.ndarray, shape: tuple[int, int]) -> 
     return np.where(found, hit.argmax(axis=1), -1)
 
 
-def _cache_key(instance: Instance) -> tuple:
+def instance_cache_key(instance: Instance) -> tuple:
+    """What radio numbers kept with an instance object depend on: its tables, radio settings and seed (by identity:
+    ``with_tables`` makes a new object)."""
     return (id(instance.users), id(instance.cells), id(instance.radio), instance.seed)
 
 
 def cached_matrices(instance: Instance) -> dict[str, np.ndarray] | None:
     """The matrices :func:`user_cell_matrices` computed for this very instance object, or None."""
     cached = getattr(instance, "_user_cell", None)
-    return cached[1] if cached is not None and cached[0] == _cache_key(instance) else None
+    return cached[1] if cached is not None and cached[0] == instance_cache_key(instance) else None
 
 
 MATRICES = ("rx_dbm", "rsrp_dbm", "sinr_db", "rate_per_prb_bps", "prb")
@@ -497,13 +523,13 @@ def user_cell_matrices(instance: Instance, outputs: tuple[str, ...] = MATRICES) 
             if "rate_per_prb_bps" in outputs:
                 out["rate_per_prb_bps"] = rate
             if "prb" in outputs:
-                out["prb"] = prbs_needed(_user_arrays(instance)[2][:, None], rate, instance.radio)
+                out["prb"] = prbs_needed(user_arrays(instance)[2][:, None], rate, instance.radio)
         return out
     out = _full_matrices(instance, outputs=outputs)
     kept = {k: out[k] for k in ("rsrp_dbm", "sinr_db")}  # what the evaluator reads; the rest is not kept
     for array in kept.values():
         array.flags.writeable = False
-    object.__setattr__(instance, "_user_cell", (_cache_key(instance), kept))
+    object.__setattr__(instance, "_user_cell", (instance_cache_key(instance), kept))
     return out
 
 
@@ -513,10 +539,8 @@ def _full_matrices(
     """The five users × cells matrices, computed in chunks of users on the machine's cores (numpy's element-wise
     kernels release the GIL). Every number is a function of its user's row alone — row sums for the interference —
     so the matrices do not depend on the chunking or on the number of threads (tested)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     cells = RadioCells.from_instance(instance)
-    xy, keys, demand = _user_arrays(instance)
+    xy, keys, demand = user_arrays(instance)
     radio = instance.radio
     n = len(keys)
     out = {k: np.empty((n, cells.n)) for k in MATRICES if k in outputs or k in ("rsrp_dbm", "sinr_db")}
@@ -524,7 +548,7 @@ def _full_matrices(
 
     def fill(start: int) -> None:
         sl = slice(start, min(start + step, n))
-        rx = _received(instance, cells, xy, keys, sl)
+        rx = received_dbm(instance, cells, xy, keys, sl)
         sinr = sinr_db(rx, cells.band, cells.noise_dbm, radio.interference_load)
         out["rsrp_dbm"][sl] = rsrp_dbm(rx, cells.n_prb)
         out["sinr_db"][sl] = sinr
@@ -537,15 +561,20 @@ def _full_matrices(
             if "prb" in out:
                 out["prb"][sl] = prbs_needed(demand[sl, None], rate, radio)
 
-    starts = range(0, n, step)
+    over_chunks(fill, range(0, n, step))
+    return out
+
+
+def over_chunks(work: Callable[[int], T], starts: range) -> list[T]:
+    """``work(start)`` for every chunk start, on up to :data:`RADIO_THREADS` threads (numpy's element-wise kernels
+    release the GIL); the results in the order of ``starts``."""
+    from concurrent.futures import ThreadPoolExecutor
+
     workers = min(len(starts), RADIO_THREADS)
     if workers <= 1:
-        for start in starts:
-            fill(start)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(fill, starts))
-    return out
+        return [work(start) for start in starts]
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(work, starts))
 
 
 def _pair_chunks(instance: Instance, chunk_elements: int):
@@ -556,13 +585,13 @@ def _pair_chunks(instance: Instance, chunk_elements: int):
         yield 0, cached["rsrp_dbm"], lambda u, j: cached["sinr_db"][u, j]
         return
     cells = RadioCells.from_instance(instance)
-    xy, keys, _ = _user_arrays(instance)
+    xy, keys, _ = user_arrays(instance)
     step = max(1, chunk_elements // max(cells.n, 1))
     for start in range(0, len(keys), step):
         sl = slice(start, min(start + step, len(keys)))
-        rx = _received(instance, cells, xy, keys, sl)
+        rx = received_dbm(instance, cells, xy, keys, sl)
         s = db_to_linear(rx)
-        totals, _ = _band_totals_mw(s, cells.band)
+        totals, _ = band_totals_mw(s, cells.band)
 
         def sinr_of(u, j, s=s, totals=totals):  # the arithmetic of serving_sinr_db and sinr_db, element for element
             own = s[u, j]
@@ -585,7 +614,7 @@ def user_cell_pairs(
     :func:`evaluate_users` gives a user served by that cell (interference from every cell, as there).
     """
     radio = instance.radio
-    demand = _user_arrays(instance)[2]
+    demand = user_arrays(instance)[2]
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user", "cell", "rsrp_dbm", "sinr_db")}
     for start, rsrp, sinr_of in _pair_chunks(instance, chunk_elements):
         u, j = np.nonzero(select(slice(start, start + len(rsrp)), rsrp))
