@@ -219,3 +219,22 @@ def test_disagreement_eigenvalues_are_the_projection_on_the_complement_of_one(se
     basis = null_space(np.ones((1, n)))
     expected = np.linalg.eigvalsh(basis.T @ lap @ basis)
     np.testing.assert_allclose(disagreement_eigenvalues(lap), expected, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.integers(0, 10**6), st.integers(2, 40), st.floats(0.0, 0.3))
+def test_disagreement_factor_by_components_is_the_projection_on_the_complement_of_one(seed, n, density):
+    """γ̂ from the blocks of the cells that exchanged users against the definition on all of 1⊥ (scipy's null_space):
+    sparse weights of both signs, so that most steps leave several components and cells alone; 1e-9 absolute."""
+    from scipy.linalg import null_space
+
+    from lbopt.stability.nonconservative import disagreement_factor
+
+    rng = np.random.default_rng(seed)
+    w = rng.normal(size=(n, n)) * (rng.random((n, n)) < density)
+    w = 0.5 * (w + w.T)
+    np.fill_diagonal(w, 0.0)
+    lap = np.diag(w.sum(axis=1)) - w
+    basis = null_space(np.ones((1, n)))
+    expected = np.max(np.abs(1.0 - np.linalg.eigvalsh(basis.T @ lap @ basis)))
+    assert disagreement_factor(lap) == pytest.approx(expected, rel=0, abs=1e-9)

@@ -61,6 +61,7 @@ from formulations.cio_association import Q_OFFSET_RANGE_DB
 from formulations.cio_lp import CioProblem, solve_cio_lp, solve_cio_steps
 from lbopt.instance.schema import ZouParams
 from lbopt.radio.handover import link_requirements
+from lbopt.radio.reach import PairValues
 from lbopt.stability.nonconservative import bound
 
 Algorithm = Literal["alg1", "alg2", "alg3", "greedy"]
@@ -207,7 +208,13 @@ class _Requests:
 
     user: np.ndarray
     cell: np.ndarray  # receiver
-    offerable: np.ndarray  # keys ``user × cells + cell`` of the (user, neighbour) pairs that could be offered
+    offerable: PairValues  # True at the (user, neighbour) pairs that could be offered
+
+
+def _pair_set(user: np.ndarray, cell: np.ndarray, shape: tuple[int, int]) -> PairValues:
+    """The pairs ``(user, cell)`` as a set: True where given, False elsewhere (a sorted-key look-up per query)."""
+    keys = np.sort(np.asarray(user, np.int64) * shape[1] + np.asarray(cell, np.int64))
+    return PairValues(keys, np.ones(len(keys), bool), shape, False)
 
 
 def _requests(
@@ -225,7 +232,7 @@ def _requests(
     receiver = (rho < setting.threshold) & (pull > 0)
     users = np.flatnonzero(sender[serving])
     if len(users) == 0 or not receiver.any():
-        return _Requests(np.empty(0, int), np.empty(0, int), np.empty(0, np.int64))
+        return _Requests(np.empty(0, int), np.empty(0, int), _pair_set(np.empty(0, int), np.empty(0, int), rsrp.shape))
     # every (sender user, neighbour of its cell) pair, from the neighbour table: no users × cells matrix
     candidates = table[serving[users]]
     u_idx, col = np.nonzero(candidates >= 0)
@@ -234,7 +241,7 @@ def _requests(
     reach = _a3_gap(rsrp, u, i, j, setting.hysteresis_db) + setting.margin_db <= setting.cio_max_db
     u, i, j = u[reach], i[reach], j[reach]
     ok = ~_would_leave(rsrp, u, i, j, cio, table, setting.hysteresis_db)
-    offerable = u[ok].astype(np.int64) * rsrp.shape[1] + j[ok]
+    offerable = _pair_set(u[ok], j[ok], rsrp.shape)
     keep = ok & receiver[j]
     u, i, j = u[keep], i[keep], j[keep]
     if setting.algorithm == "alg1":
@@ -300,7 +307,7 @@ def _accept(
                     near = stay[_a3_group(np.arange(len(stay)), gap, np.searchsorted(stay, u), setting.margin_db)]
                 else:
                     near = np.array([u])
-                if not np.isin(near.astype(np.int64) * rsrp.shape[1] + j, requests.offerable).all():
+                if not requests.offerable[near, j].all():
                     continue
                 load_j = user_load[near, j].sum()
                 if load_j <= budget[j] and rho[j] + load_j < th:
