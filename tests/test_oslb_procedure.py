@@ -189,7 +189,9 @@ def test_the_non_conservative_error_splits_into_shortfall_and_inflation():
     assert m["inflation_prb"] == pytest.approx(users.loc[left, "prb_after"].sum() - m["executed_prb"])
     assert m["routable_prb"] <= m["required_prb"] + 1e-9
     text = res.extra["plan_vs_execution"]
-    assert f"{m['shortfall_prb']:.0f} planned PRBs were not moved" in text
+    short = m["shortfall_prb"]
+    words = f"{short:.0f} planned PRBs were not moved" if short >= 0 else f"{-short:.0f} PRBs more than planned"
+    assert words in text
     assert f"({m['inflation_prb']:+.0f}, inflation" in text
 
 
@@ -207,3 +209,16 @@ def test_no_user_is_planned_into_a_cell_that_cannot_serve_it(melbourne_path):
     assert result.evaluation["outage_users"] == solve(net, "none").evaluation["outage_users"]
     assert (result.tables["pairs"]["stop"] == "target-outage").any()  # the rule was exercised
     assert result.evaluation["handovers"] > 0
+
+
+def test_plan_vs_execution_words_an_overshoot_as_one():
+    """More PRBs moved than planned is not a negative shortfall."""
+    from lbopt.oslb.report import _plan_vs_execution
+
+    m = {"planned_prb": 802.0, "routable_prb": 618.0, "required_prb": 2414.0, "handovers": 99,
+         "executed_prb": 1820.0, "shortfall_prb": -1018.0, "unplanned_handovers": 3, "received_prb": 2911.0,
+         "inflation_prb": 1091.0}  # fmt: skip
+    text = _plan_vs_execution(m)
+    assert "1018 PRBs more than planned moved" in text
+    assert "3 handovers were not planned" in text
+    assert "-1018" not in text

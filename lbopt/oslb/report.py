@@ -167,6 +167,18 @@ def _rounding_loss(o: UserLevelOutcome) -> dict:
     }
 
 
+def _shortfall_words(m: dict) -> str:
+    """The plan minus what moved, in words: a shortfall, or users the offsets moved beyond the plan."""
+    short = m["shortfall_prb"]
+    if short >= 0:
+        return f"{short:.0f} planned PRBs were not moved (shortfall)"
+    return (
+        f"{-short:.0f} PRBs more than planned moved (the last user a pair's walk takes may hold more PRBs than the "
+        f"pair's plan had left, and {m['unplanned_handovers']} handovers were not planned: users the offsets moved "
+        "with the planned ones)"
+    )
+
+
 def _plan_vs_execution(m: dict) -> str:
     """Why the certified plan's loads are not the loads users end up with, in numbers."""
     return (
@@ -174,8 +186,8 @@ def _plan_vs_execution(m: dict) -> str:
         f"handovers (a PRB passing through a group counts on each arc) and bring {m['routable_prb']:.0f} of the "
         f"{m['required_prb']:.0f} surplus PRBs to where they are needed (the arc capacities allow no more). "
         f"Executed through A3 with the offsets the CIO LP could set, {m['handovers']} handovers moved users holding "
-        f"{m['executed_prb']:.0f} PRBs in their source cells: {m['shortfall_prb']:.0f} planned PRBs were not moved "
-        f"(shortfall). The moved users need {m['received_prb']:.0f} PRBs in their new cells "
+        f"{m['executed_prb']:.0f} PRBs in their source cells: {_shortfall_words(m)}. The moved users need "
+        f"{m['received_prb']:.0f} PRBs in their new cells "
         f"({m['inflation_prb']:+.0f}, inflation: a transfer is not conservative). The loads users end up with "
         "differ from the plan's by these amounts; the groups table splits each group's error into shortfall, "
         "inflation and changes within the group."
