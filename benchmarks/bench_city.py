@@ -30,8 +30,13 @@ CASES = {
     "mlb, Melbourne metro": ("mlb", {}),
     "zou-alg1, Melbourne metro": ("zou-alg1", {}),
     "ua-opt LP bound, Melbourne metro": ("ua-opt", {"relaxation": True, "second_stage": "none"}),
+    # the synthetic layout with plausible loads: users drawn cell by cell to a busy hour (lbopt generate busy-hour)
+    "oslb, synthetic busy hour": ("oslb", {}),
+    "mlb, synthetic busy hour": ("mlb", {}),
 }
 SITES, USERS = 744, 30_000
+#: demand per user of the busy-hour case (bit/s)
+BUSY_DEMAND_BPS = 2.5e5
 #: spread of the metro users around their site (m)
 METRO_SPREAD_M = 300.0
 
@@ -64,6 +69,19 @@ def make():
     return drop_on_layout(layout, seed=2, uniform=USERS, demand_bps=1e6)
 
 
+def make_busy():
+    """The synthetic layout with a busy hour instead of uniform users (:func:`lbopt.scenarios.busy_hour.busy_hour`):
+    PRB utilisation targets around 0.7, 20 busy cells at 1.1–1.5, at ``BUSY_DEMAND_BPS`` per user (about 30,000
+    users)."""
+    from lbopt.scenarios.busy_hour import busy_hour_instance
+    from lbopt.scenarios.sites import from_sites
+
+    with tempfile.TemporaryDirectory() as tmp:
+        layout = from_sites(city_sites(Path(tmp) / "towers.csv"), mcc="262", mnc="01", radio="LTE")
+    busy = [str(i) for i in layout.cells["id"].iloc[::111]]
+    return busy_hour_instance(layout, busy=busy, demand_bps=BUSY_DEMAND_BPS, seed=2)
+
+
 def make_metro():
     """The shipped metro layout (1,464 omni macro sites, Delaunay neighbours) with 30,000 users where the sites are:
     each user near a site drawn at random (Gaussian, σ = ``METRO_SPREAD_M``), so that the users' density follows the
@@ -86,15 +104,18 @@ def run_case(name: str) -> dict:
 
     method, params = CASES[name]
     t0 = time.perf_counter()
-    inst = make_metro() if name.endswith("Melbourne metro") else make()
+    inst = make_metro() if name.endswith("Melbourne metro") else make_busy() if name.endswith("busy hour") else make()
     build = time.perf_counter() - t0
     r = solve(inst, method, **params)
     ev = r.evaluation or {}
+    before = r.cells.get("load_before")
     return {
         "case": name,
         "cells": inst.n_cells,
         "users": len(inst.users),
         "status": r.status.value,
+        "mean_load_before": round(float(before.mean()), 3) if before is not None else None,
+        "max_load_before": round(float(before.max()), 3) if before is not None else None,
         "max_load_after": ev.get("max_load_after"),
         "outage_users": ev.get("outage_users"),
         "build_s": round(build, 2),

@@ -675,6 +675,41 @@ def gen_drop(
         _write(inst, out, tables)
 
 
+@generate.command("busy-hour")
+@_common
+@click.option("--base", required=True, type=click.Path(dir_okay=False), help="layout whose cells receive the users")
+@click.option(
+    "--utilisation", type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True), default=0.7, show_default=True,
+    help="mean PRB utilisation the cells' targets are drawn around (Beta)",
+)  # fmt: skip
+@click.option("--utilisation-sd", type=_POSITIVE, default=0.15, show_default=True, help="their standard deviation")
+@click.option("--busy", default="", help="comma-separated ids of cells whose target is drawn from --busy-utilisation")
+@click.option(
+    "--busy-utilisation", type=(_POSITIVE, _POSITIVE), default=(1.1, 1.5), show_default=True,
+    help="range of the busy cells' targets (above 1: overloaded)",
+)  # fmt: skip
+@click.option("--demand", "demand_bps", type=_POSITIVE, default=1e6, show_default=True)
+def gen_busy_hour(out, seed, name, tables, base, utilisation, utilisation_sd, busy, busy_utilisation, demand_bps):
+    """Users on a layout drawn cell by cell until each cell's PRB utilisation reaches an assumed target: a busy
+    hour with plausible loads on a real site list (the instance's description says what was assumed and realised).
+    """
+    with _user_errors():
+        from lbopt.scenarios.busy_hour import busy_hour_instance
+
+        inst = busy_hour_instance(
+            _load(base),
+            mean_utilisation=utilisation,
+            std_utilisation=utilisation_sd,
+            busy=[b for b in busy.split(",") if b],
+            busy_utilisation=busy_utilisation,
+            demand_bps=demand_bps,
+            seed=seed,
+            name=name,
+        )
+        _write(inst, out, tables)
+        click.echo(inst.description)
+
+
 def _users_peak(default: int):
     """``--users-peak`` of the MR-day generators."""
     return click.option(

@@ -8,6 +8,7 @@
 * :func:`breathing` — a synthetic MR day over a jittered macro layout (``generate breathing``);
 * :func:`mr_day` — an MR day over the cells of an existing instance (``generate mr``);
 * :func:`drop` — users dropped on an existing layout (``generate drop``);
+* :func:`busy_hour` — users drawn cell by cell to assumed PRB utilisation targets (``generate busy-hour``);
 * :func:`sites` — a real layout from a site list or an OpenCelliD export (``generate sites``);
 * :func:`kpi` — a cell-level instance from PRB counters and handover attempts (``generate kpi``).
 
@@ -21,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+from lbopt.scenarios.busy_hour import busy_hour_instance as busy_hour
 from lbopt.scenarios.drop import drop_on_layout as drop
 from lbopt.scenarios.hetnet import hetnet
 from lbopt.scenarios.hexgrid import hex_grid as hexgrid
@@ -31,7 +33,7 @@ from lbopt.scenarios.mr_day import breathing_area as breathing
 from lbopt.scenarios.mr_day import with_mr_day as mr_day
 from lbopt.scenarios.sites import from_sites as sites
 
-__all__ = ["breathing", "drop", "hetnet", "hexgrid", "kpi", "mr_day", "sites", "vgala", "zou16"]
+__all__ = ["breathing", "busy_hour", "drop", "hetnet", "hexgrid", "kpi", "mr_day", "sites", "vgala", "zou16"]
 
 
 def __dir__() -> list[str]:

@@ -43,7 +43,7 @@ def test_sectorise_splits_macro_sites_and_links_sectors():
 def test_busy_hour_meets_its_targets_from_below():
     layout = hex_grid(2)
     hub = layout.cells[["x_m", "y_m"]].to_numpy()[[0]]
-    inst, table = busy_hour(layout, mean_utilisation=0.6, std_utilisation=0.1, hotspots_xy=hub, batch=5000, seed=3)
+    inst, table = busy_hour(layout, mean_utilisation=0.6, std_utilisation=0.1, hotspots_xy=hub, seed=3)
     state = evaluate_users(inst, None)  # the evaluator, not the generator's bookkeeping
     capacity = inst.prb_capacity()
     load = state.cell_load_prb(inst.n_cells) / capacity
@@ -57,7 +57,7 @@ def test_busy_hour_meets_its_targets_from_below():
     assert short.max() < 3.0
     assert short.mean() < 1.0
     assert table["target_utilisation"].iloc[0] >= 1.1  # the hotspot's cell
-    again, _ = busy_hour(layout, mean_utilisation=0.6, std_utilisation=0.1, hotspots_xy=hub, batch=5000, seed=3)
+    again, _ = busy_hour(layout, mean_utilisation=0.6, std_utilisation=0.1, hotspots_xy=hub, seed=3)
     pd.testing.assert_frame_equal(inst.users, again.users)
 
 
@@ -94,3 +94,23 @@ def test_shipped_melbourne_busy_hour_rebuilds_to_the_same_files(tmp_path):
     for part in ("cells", "links", "users"):
         shipped = (ROOT / "instances" / f"melbourne-cbd-busy-hour.{part}.csv").read_text()
         assert (tmp_path / f"rebuilt.{part}.csv").read_text() == shipped, part
+
+
+def test_cli_busy_hour_writes_an_instance_that_says_what_it_assumed(tmp_path):
+    from click.testing import CliRunner
+
+    from lbopt.cli import main
+
+    base, out = tmp_path / "grid.yaml", tmp_path / "busy.yaml"
+    assert CliRunner().invoke(main, ["generate", "hexgrid", "--rings", "2", "--out", str(base)]).exit_code == 0
+    args = ["generate", "busy-hour", "--base", str(base), "--utilisation", "0.6", "--busy", "c0", "--out", str(out)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    inst = load_instance(out)
+    load = evaluate_users(inst, None).cell_load_prb(inst.n_cells) / inst.prb_capacity()
+    assert load[0] > 1.0  # the busy cell
+    assert f"realised mean utilisation {load.mean():.2f}" in inst.description
+    bad = CliRunner().invoke(main, ["generate", "busy-hour", "--base", str(base), "--busy", "c99", "--out", str(out)])
+    assert bad.exit_code == 2
+    assert "--busy" in bad.output
+    assert "unknown cell 'c99'" in bad.output

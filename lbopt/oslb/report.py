@@ -172,10 +172,15 @@ def _shortfall_words(m: dict) -> str:
     short = m["shortfall_prb"]
     if short >= 0:
         return f"{short:.0f} planned PRBs were not moved (shortfall)"
+    unplanned = m["unplanned_handovers"]
+    others = (
+        f"and {unplanned} handovers were not planned: users the offsets moved with the planned ones"
+        if unplanned
+        else "and every handover was planned"
+    )
     return (
         f"{-short:.0f} PRBs more than planned moved (the last user a pair's walk takes may hold more PRBs than the "
-        f"pair's plan had left, and {m['unplanned_handovers']} handovers were not planned: users the offsets moved "
-        "with the planned ones)"
+        f"pair's plan had left, {others})"
     )
 
 

@@ -7,9 +7,10 @@ utilisation (counters); :func:`busy_hour` builds users that produce a chosen uti
    standard deviation (the body of a busy hour); cells whose site lies within ``hotspot_radius_m`` of a hotspot
    centre (a station, a mall) draw theirs uniformly from ``hotspot_utilisation`` instead (above 1: the cells a
    balancing method should relieve).
-2. **Candidates.** Users are drawn uniformly over the layout's bounding box (widened by ``margin_m``) in rounds;
-   each candidate is attached to its strongest cell and needs ``B_u`` PRBs there (the instance's radio model, with
-   ``radio.interference_load`` as the interferers' activity).
+2. **Candidates.** Users are drawn in rounds: ``per_site`` uniform in a disc around every site that still has a cell
+   below its target, of radius the distance to the nearest other site (at least ``margin_m``), so that sparse
+   suburbs fill as well as the dense centre; each candidate is attached to its strongest cell and needs ``B_u``
+   PRBs there (the instance's radio model, with ``radio.interference_load`` as the interferers' activity).
 3. **Selection.** Each cell takes its candidates in their random order, skipping any that would take it past
    ``U_c × n_prb``, until no cell has a whole PRB left or ``max_rounds`` rounds are drawn. A user's PRBs do not
    depend on the other users (interference is set by ``interference_load``) and its shadowing follows its id, which
@@ -23,15 +24,18 @@ The utilisation profile is an assumption, not a measurement: the instance says s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from lbopt.errors import InvalidParameter
 from lbopt.instance.model import Instance
 from lbopt.radio.model import evaluate_users
-from lbopt.scenarios.users import drop_uniform, users_table
+from lbopt.scenarios.drop import busy_cells
+from lbopt.scenarios.users import users_table
 
-__all__ = ["busy_hour", "sectorise", "utilisation_targets"]
+__all__ = ["busy_hour", "busy_hour_instance", "sectorise", "utilisation_targets"]
 
 
 def sectorise(layout: Instance, tiers: tuple[str, ...] = ("macro",), sectors: int = 3) -> Instance:
@@ -65,8 +69,10 @@ def utilisation_targets(
     hotspots_xy: np.ndarray,
     hotspot_radius_m: float,
     hotspot_utilisation: tuple[float, float],
+    hot_cells: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Step 1 of the module docstring: a target utilisation per cell."""
+    """Step 1 of the module docstring: a target utilisation per cell (``hot_cells``: indices of cells that draw
+    from ``hotspot_utilisation`` wherever they are)."""
     if not 0.0 < mean < 1.0 or not 0.0 < std**2 < mean * (1.0 - mean):
         raise InvalidParameter(
             f"a Beta utilisation needs 0 < mean < 1 and 0 < std² < mean(1 − mean); got {mean}, {std}"
@@ -74,10 +80,13 @@ def utilisation_targets(
     common = mean * (1.0 - mean) / std**2 - 1.0  # Beta(a, b) with a + b = common
     target = rng.beta(mean * common, (1.0 - mean) * common, len(cells_xy))
     hubs = np.asarray(hotspots_xy, float).reshape(-1, 2)
+    hot = np.zeros(len(cells_xy), bool)
+    if hot_cells is not None:
+        hot[np.asarray(hot_cells, int)] = True
     if len(hubs):
-        near = np.min(np.hypot(*(cells_xy[:, None, :] - hubs[None, :, :]).transpose(2, 0, 1)), axis=1)
-        hot = near <= hotspot_radius_m
-        target[hot] = rng.uniform(*hotspot_utilisation, int(hot.sum()))
+        distance = np.hypot(*(cells_xy[:, None, :] - hubs[None, :, :]).transpose(2, 0, 1))
+        hot |= distance.min(axis=1) <= hotspot_radius_m
+    target[hot] = rng.uniform(*hotspot_utilisation, int(hot.sum()))
     return target
 
 
@@ -89,9 +98,10 @@ def busy_hour(
     hotspots_xy: np.ndarray | None = None,
     hotspot_radius_m: float = 60.0,
     hotspot_utilisation: tuple[float, float] = (1.1, 1.5),
+    hot_cells: np.ndarray | None = None,
     demand_bps: float = 1e6,
-    batch: int = 20_000,
-    max_rounds: int = 10,
+    per_site: int = 8,
+    max_rounds: int = 40,
     margin_m: float = 100.0,
     seed: int = 0,
 ) -> tuple[Instance, pd.DataFrame]:
@@ -103,7 +113,7 @@ def busy_hour(
     Examples
     --------
     >>> from lbopt.scenarios import hex_grid
-    >>> inst, cells = busy_hour(hex_grid(1), mean_utilisation=0.6, std_utilisation=0.1, batch=2000, seed=1)
+    >>> inst, cells = busy_hour(hex_grid(1), mean_utilisation=0.6, std_utilisation=0.1, seed=1)
     >>> bool((cells["utilisation"] <= cells["target_utilisation"] + 1e-9).all())
     True
     """
@@ -111,17 +121,31 @@ def busy_hour(
     xy = layout.cells[["x_m", "y_m"]].to_numpy(float)
     hubs = np.empty((0, 2)) if hotspots_xy is None else np.asarray(hotspots_xy, float)
     target = utilisation_targets(
-        rng, xy, mean_utilisation, std_utilisation, hubs, hotspot_radius_m, hotspot_utilisation
+        rng, xy, mean_utilisation, std_utilisation, hubs, hotspot_radius_m, hotspot_utilisation, hot_cells
     )
     capacity = layout.prb_capacity()
     budget = target * capacity
     used = np.zeros(len(xy))
     seen, taken = np.zeros(len(xy)), np.zeros(len(xy))  # served candidates per cell: seen while open, taken
-    box = (*(xy.min(axis=0) - margin_m), *(xy.max(axis=0) + margin_m))
+    sites, site_of = np.unique(xy, axis=0, return_inverse=True)  # co-sited sectors share a region
+    site_of = site_of.ravel()
+    radius = np.full(len(sites), margin_m)
+    if len(sites) > 1:
+        from scipy.spatial import cKDTree
+
+        radius = np.maximum(cKDTree(sites).query(sites, k=2)[0][:, 1], margin_m)
     chosen, outage = [], []
     for round_ in range(max_rounds):
         # ids stay with the candidates: a user's shadowing and line of sight are functions of its id
-        pool = users_table(drop_uniform(rng, batch, box), demand_bps, prefix=f"u{round_}-")
+        open_site = np.bincount(site_of, budget - used >= 1.0, len(sites)) > 0
+        if not open_site.any():  # no cell has a whole PRB left
+            break
+        centre = np.repeat(sites[open_site], per_site, axis=0)
+        r = np.repeat(radius[open_site], per_site) * np.sqrt(rng.random(len(centre)))
+        angle = rng.uniform(0.0, 2.0 * np.pi, len(centre))
+        points = centre + np.column_stack([r * np.cos(angle), r * np.sin(angle)])
+        pool = users_table(points, demand_bps, prefix=f"u{round_}-")
+        batch = len(pool)
         state = evaluate_users(layout.with_tables(users=pool), None)
         served = np.isfinite(state.prb)
         take, waiting = np.zeros(batch, bool), np.zeros(batch, bool)
@@ -138,8 +162,6 @@ def busy_hour(
             seen[c] += served[u]
         chosen.append(pool[take])
         outage.append(pool[waiting].assign(cell=state.serving[waiting]))
-        if np.all(budget - used < 1.0):  # no cell has a whole PRB left
-            break
     # candidates below CQI 1 at each cell's acceptance rate: the cell's share of outage is its candidates'
     out = pd.concat(outage, ignore_index=True)
     rate = np.divide(taken, seen, out=np.zeros(len(xy)), where=seen > 0)
@@ -160,3 +182,47 @@ def busy_hour(
         }
     )
     return instance.with_tables(users=users), table
+
+
+def busy_hour_instance(
+    layout: Instance,
+    *,
+    mean_utilisation: float = 0.7,
+    std_utilisation: float = 0.15,
+    busy: Sequence[str] = (),
+    busy_utilisation: tuple[float, float] = (1.1, 1.5),
+    demand_bps: float = 1e6,
+    seed: int = 0,
+    name: str | None = None,
+) -> Instance:
+    """``lbopt generate busy-hour``: :func:`busy_hour` with the hot cells named by id, and a description of what
+    was assumed and what the users realise (mean utilisation, cells above 1, cells short of their target).
+
+    Examples
+    --------
+    >>> from lbopt.scenarios import hex_grid
+    >>> inst = busy_hour_instance(hex_grid(1), mean_utilisation=0.6, std_utilisation=0.1, busy=["c0"], seed=2)
+    >>> "assumed" in inst.description, len(inst.users) > 0
+    (True, True)
+    """
+    hot = busy_cells(layout, busy)
+    inst, table = busy_hour(
+        layout,
+        mean_utilisation=mean_utilisation,
+        std_utilisation=std_utilisation,
+        hotspot_utilisation=busy_utilisation,
+        hot_cells=hot,
+        demand_bps=demand_bps,
+        seed=seed,
+    )
+    load, target = table["utilisation"], table["target_utilisation"]
+    lo, hi = busy_utilisation
+    description = (
+        f"busy hour on {layout.name}: {len(inst.users)} users at {demand_bps:g} bit/s drawn cell by cell until each "
+        f"cell's PRB utilisation reaches an assumed target (Beta, mean {mean_utilisation:g}, sd {std_utilisation:g}"
+        + (f"; {lo:g}-{hi:g} for {len(hot)} busy cells" if len(hot) else "")
+        + f"): realised mean utilisation {load.mean():.2f}, {int((load > 1).sum())} cells above 1, "
+        f"{int((load < target - 0.1).sum())} cells more than 0.1 below their target. Targets are assumptions, "
+        "not counters."
+    )
+    return inst.with_tables(name=name or f"{layout.name}-busy-hour", description=description)

@@ -67,10 +67,7 @@ def drop_on_layout(
     >>> len(inst.users), bool(inst.users["serving"].notna().all())
     (21, True)
     """
-    ids = list(base.cells["id"])
-    for b in busy:
-        if b not in ids:
-            raise InstanceError(str(base.path or base.name), "--busy", f"unknown cell '{b}'{did_you_mean(b, ids)}")
+    busy_at = busy_cells(base, busy)
     xy = drop_users(
         np.random.default_rng(seed),
         base.cells[["x_m", "y_m"]].to_numpy(),
@@ -79,8 +76,17 @@ def drop_on_layout(
         hotspot_users,
         hotspot_std_m,
         per_cell,
-        [ids.index(b) for b in busy],
+        busy_at,
         per_busy_cell,
     )
     inst = base.with_tables(users=users_table(xy, demand_bps), seed=seed, name=name or base.name)
     return with_serving(inst, "max-rsrp") if serving else inst
+
+
+def busy_cells(base: Instance, busy: Sequence[str]) -> np.ndarray:
+    """Positions of the cells named by ``--busy`` (ids as text); an unknown id is an error naming the flag."""
+    ids = [str(i) for i in base.cells["id"]]
+    for b in busy:
+        if b not in ids:
+            raise InstanceError(str(base.path or base.name), "--busy", f"unknown cell '{b}'{did_you_mean(b, ids)}")
+    return np.array([ids.index(b) for b in busy], int)
