@@ -203,3 +203,40 @@ def test_sector_pattern_is_the_modulo_formula():
     expect = np.where(np.isnan(az), 0.0, -np.minimum(12.0 * (phi / 65.0) ** 2, 20.0))
     got = sector_pattern_db(cells, users, slice(None), radio)
     assert np.array_equal(got, expect)
+
+
+@pytest.mark.parametrize(("algorithm", "seed"), [("alg1", 2), ("greedy", 5), ("alg3", 1)])
+def test_zou_over_kept_pairs_is_the_full_matrices_run(algorithm, seed):
+    """Zou's schemes read PRBs only within A3's reach (lbopt.stability.method.reach_inputs): wide offsets and many
+    steps move users far from their first cell, their rows are filled in, and the run — every step's handovers and
+    loads — is the run on the full matrices (handover_inputs)."""
+    from lbopt.stability.handover import simulate_handover
+    from lbopt.stability.method import handover_inputs, handover_setting
+
+    ho = HandoverConfig(hysteresis_db=0.0, cio_min_db=-12.0, cio_max_db=12.0)
+
+    def inst():
+        return _fresh(seed, busy_users=60).with_tables(handover=ho)
+
+    net = inst()
+    params = {"steps": 40, "greedy_gain_db": 6.0} if algorithm == "greedy" else {"steps": 40, "threshold": 0.5}
+    res = solve(net, f"zou-{algorithm}", **params)
+    dense = inst()
+    setting = handover_setting(dense, algorithm, **params)
+    run = simulate_handover(*handover_inputs(dense), setting)
+    assert len(run.events) > 0
+    events = res.tables["events"]
+    got = pd.DataFrame(
+        {
+            "step": events["step"],
+            "user": pd.Index(net.users["id"]).get_indexer(events["user"]),
+            "source": net.cell_positions(events["source"]),
+            "target": net.cell_positions(events["target"]),
+        }
+    )
+    expect = run.events[["step", "user", "source", "target"]].astype(int).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.astype(int), expect)
+    loads = res.tables["loads"].drop(columns=["step"]).to_numpy()
+    np.testing.assert_array_equal(loads, run.loads)
+    first = reach_radio(inst(), 12.0 + 2 * setting.margin_db)[0]
+    assert (cached_reach(net).floor_dbm < first.floor_dbm - 1e-6).any(), "no row was widened"

@@ -148,11 +148,18 @@ class ReachRadio:
 _FIELDS = ("user", "cell", "rsrp_dbm", "sinr_db", "prb")
 
 
-def _kept_pairs(instance: Instance, rows: slice | np.ndarray, floor_of, chunk_elements: int = CHUNK_ELEMENTS) -> dict:
+def _kept_pairs(
+    instance: Instance,
+    rows: slice | np.ndarray,
+    floor_of,
+    chunk_elements: int = CHUNK_ELEMENTS,
+    rsrp_out: np.ndarray | None = None,
+) -> dict:
     """The kept pairs of the users ``rows`` (a slice or indices), chunk by chunk on the machine's cores.
 
     ``floor_of(rows, rsrp)`` gives each user's floor from its RSRP towards every cell. A kept pair's SINR has the
-    arithmetic of :func:`lbopt.radio.model.sinr_db` element for element (interference from every cell).
+    arithmetic of :func:`lbopt.radio.model.sinr_db` element for element (interference from every cell). With
+    ``rsrp_out`` (users × cells), every user's RSRP towards every cell is written there as well.
     """
     cells = RadioCells.from_instance(instance)
     xy, keys, demand = user_arrays(instance)
@@ -165,6 +172,8 @@ def _kept_pairs(instance: Instance, rows: slice | np.ndarray, floor_of, chunk_el
         at = index[start : start + step]
         rx = received_dbm(instance, cells, xy, keys, at)
         rsrp = rsrp_dbm(rx, cells.n_prb)
+        if rsrp_out is not None:
+            rsrp_out[at] = rsrp
         floor = floor_of(at, rsrp)
         u, j = np.nonzero(rsrp >= floor[:, None])
         s = db_to_linear(rx)
@@ -181,14 +190,15 @@ def _kept_pairs(instance: Instance, rows: slice | np.ndarray, floor_of, chunk_el
 
 
 def reach_radio(
-    instance: Instance, reach_db: float, chunk_elements: int = CHUNK_ELEMENTS
+    instance: Instance, reach_db: float, chunk_elements: int = CHUNK_ELEMENTS, rsrp_out: np.ndarray | None = None
 ) -> tuple[ReachRadio, np.ndarray]:
     """The kept pairs of every user around its current association, and that association.
 
     The association is ``users.serving`` where given, else the strongest ``RSRP + cells.bias_db`` (as
     :func:`lbopt.radio.model.serving_or_strongest`); every user keeps the cells within ``reach_db`` below its serving
     cell's RSRP. The result is kept with the instance object, where :func:`lbopt.radio.model.evaluate_users` finds
-    the numbers of the pairs it needs.
+    the numbers of the pairs it needs. ``rsrp_out`` (users × cells, optional) receives every user's RSRP towards
+    every cell, for a method that reads RSRP everywhere but PRBs only within reach.
 
     Examples
     --------
@@ -215,7 +225,7 @@ def reach_radio(
         serving[rows] = pick
         return rsrp[np.arange(len(rows)), pick] - reach_db
 
-    found = _kept_pairs(instance, slice(None), floor_of, chunk_elements)
+    found = _kept_pairs(instance, slice(None), floor_of, chunk_elements, rsrp_out)
     floor = np.full(n_users, np.inf)
     floor_at = found["rsrp_dbm"]  # the serving pair is kept (its RSRP is above its floor); recover each floor from it
     is_serving = found["cell"] == serving[found["user"]]

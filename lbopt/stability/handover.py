@@ -50,6 +50,7 @@ reproduces the realised loads exactly); ω, α, γ̂, ``V(e(k))``, the one-step 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -133,9 +134,8 @@ def _loads(serving: np.ndarray, user_load: np.ndarray) -> np.ndarray:
     return np.bincount(serving, weights=user_load[rows, serving], minlength=user_load.shape[1])
 
 
-def _pair_offsets(links: np.ndarray, offsets: np.ndarray, n: int) -> np.ndarray:
-    """Dense antisymmetric ``O`` from per-link ``O_ab``."""
-    cio = np.zeros((n, n))
+def _pair_offsets(cio: np.ndarray, links: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The dense antisymmetric ``O`` (cells × cells, zero off the links) set in place from per-link ``O_ab``."""
     cio[links[:, 0], links[:, 1]] = offsets
     cio[links[:, 1], links[:, 0]] = -offsets
     return cio
@@ -287,8 +287,10 @@ def _accept(
     spread = np.abs(rho[np.maximum(table, 0)] - rho[:, None])
     budget = setting.accommodation * np.where(table >= 0, spread, 0.0).sum(axis=1)
     target = np.full(len(serving), -1)
-    order = np.argsort(serving, kind="stable")
-    members = np.split(order, np.searchsorted(serving[order], np.arange(1, n)))  # users per cell
+    members = None
+    if setting.execution == "a3":  # users per cell, for the A3 groups
+        order = np.argsort(serving, kind="stable")
+        members = np.split(order, np.searchsorted(serving[order], np.arange(1, n)))
     starts = np.searchsorted(requests.cell, np.arange(n + 1))
     pointer = starts[:-1].copy()
     th = setting.threshold
@@ -376,6 +378,7 @@ def simulate_handover(
     serving: np.ndarray,
     adjacency: np.ndarray,
     setting: HandoverSetting,
+    on_moved: Callable[[np.ndarray, np.ndarray], None] | None = None,
 ) -> HandoverRun:
     """Simulate ``setting.steps`` steps of the chosen algorithm (see the module docstring).
 
@@ -386,6 +389,9 @@ def simulate_handover(
     serving : (users,) initial serving cell positions.
     adjacency : (cells, cells) symmetric 0/1 neighbour matrix ``A``.
     setting : :class:`HandoverSetting`.
+    on_moved : called with the users that moved in a step and the new association, before the next step reads
+        ``user_load``: where ``user_load`` holds the PRBs of the pairs within A3's reach only
+        (:func:`lbopt.stability.method.reach_inputs`), it fills the rows of users that moved beyond it.
     """
     a = (np.asarray(adjacency) > 0).astype(float)
     np.fill_diagonal(a, 0.0)
@@ -409,10 +415,11 @@ def simulate_handover(
     events = []
     eps_rows = []
     a3_inconsistent = np.zeros(steps, int)
+    cio = np.zeros((n, n))  # one matrix for the run, its link entries set where offsets change
     for k in range(steps):
         rho = _loads(serving, user_load)
         loads[k] = rho
-        cio = _pair_offsets(links, offsets, n)
+        _pair_offsets(cio, links, offsets)
         if setting.algorithm == "greedy":  # the gain accumulates in ``drive``; a 3GPP cell applies the nearest step
             drive = np.clip(drive + setting.greedy_gain_db * (rho[links[:, 0]] - rho[links[:, 1]]), lo, hi)
             offsets = nearest_step(drive, lo, hi) if setting.offset_steps == "3gpp" else drive
@@ -424,7 +431,7 @@ def simulate_handover(
             if len(movers) == 0:
                 continue
             offsets = _cio_lp(setting, serving, accepted, rsrp_dbm, links, link_of, offsets)
-        cio = _pair_offsets(links, offsets, n)
+        _pair_offsets(cio, links, offsets)
         target = _a3_targets(rsrp_dbm, serving, cio, table, setting.hysteresis_db)
         if setting.algorithm != "greedy" and setting.execution == "direct":
             a3_inconsistent[k] = int(np.count_nonzero(target[accepted < 0] >= 0))
@@ -447,6 +454,8 @@ def simulate_handover(
         )
         serving = serving.copy()
         serving[moved] = dst
+        if on_moved is not None:
+            on_moved(moved, serving)
     loads[steps] = _loads(serving, user_load)
     centred = loads - loads.mean(axis=1, keepdims=True)
     return HandoverRun(

@@ -54,6 +54,47 @@ def handover_inputs(instance: Instance) -> tuple[np.ndarray, np.ndarray, np.ndar
     return m["rsrp_dbm"], user_load, serving_or_strongest(instance, m["rsrp_dbm"]), adjacency.toarray()
 
 
+def reach_inputs(
+    instance: Instance, setting: HandoverSetting
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Callable[[np.ndarray, np.ndarray], None]]:
+    """:func:`handover_inputs` with the PRBs of the pairs A3 can reach only, and the ``on_moved`` hook of
+    :func:`simulate_handover` that keeps it so.
+
+    The simulation reads RSRP everywhere (A3 over the neighbours, the CIO LP's requirements) but a user's load only in
+    its serving cell and in cells with ``RSRP ≥ RSRP_serving + Hys − O_max − 2 × margin`` (requests, the A3 groups of
+    accepted users, A3 targets). So RSRP is the full matrix (:func:`lbopt.radio.reach.reach_radio` writes it) and
+    ``user_load`` holds those pairs (NaN elsewhere, never read); after a step, the rows of users whose new cell puts
+    such pairs below what is kept are computed in full. The run is the full matrices' run (tested); what it saves
+    is the SINR, rate and PRBs of every other pair.
+    """
+    from lbopt.radio.reach import keep_widened, reach_radio
+
+    reach_db = max(0.0, setting.cio_max_db - setting.hysteresis_db) + 2.0 * setting.margin_db + 1e-9
+    n_users = len(instance.users)
+    rsrp = np.empty((n_users, instance.n_cells))
+    reach, start = reach_radio(instance, reach_db, rsrp_out=rsrp)
+    capacity = instance.prb_capacity()
+    user_load = np.full(rsrp.shape, np.nan)
+
+    def fill(kept) -> None:
+        user_load[kept.user, kept.cell] = served_prb(kept.prb) / capacity[kept.cell]
+
+    fill(reach)
+    state = {"reach": reach}
+
+    def on_moved(moved: np.ndarray, serving: np.ndarray) -> None:
+        need = rsrp[moved, serving[moved]] - reach_db
+        short = need < state["reach"].floor_dbm[moved]
+        if short.any():
+            wider = state["reach"].widened(instance, moved[short], need[short])
+            fill(wider)
+            keep_widened(instance, wider)
+            state["reach"] = wider
+
+    adjacency, _ = cell_adjacency(instance)
+    return rsrp, user_load, start, adjacency.toarray(), on_moved
+
+
 def run_summary(run: HandoverRun) -> dict:
     """Scalar metrics of a run: loads before/after, handovers, and the non-conservative terms."""
     tail = max(1, int(np.ceil(TAIL_SHARE * run.steps)))
@@ -111,8 +152,8 @@ def run_zou(
     :class:`lbopt.instance.schema.ZouParams`."""
     t0 = time.perf_counter()
     setting = handover_setting(instance, algorithm, **params)
-    rsrp, user_load, start, adjacency = handover_inputs(instance)
-    run = simulate_handover(rsrp, user_load, start, adjacency, setting)
+    rsrp, user_load, start, adjacency, on_moved = reach_inputs(instance, setting)
+    run = simulate_handover(rsrp, user_load, start, adjacency, setting, on_moved)
     ids = instance.cells["id"].to_numpy(object)
     user_ids = instance.users["id"].to_numpy(object)
     cells = pd.DataFrame({"id": ids, "load_before": run.loads[0], "load_after": run.loads[-1]})
