@@ -221,8 +221,12 @@ def busy_hour_instance(
         f"busy hour on {layout.name}: {len(inst.users)} users at {demand_bps:g} bit/s drawn cell by cell until each "
         f"cell's PRB utilisation reaches an assumed target (Beta, mean {mean_utilisation:g}, sd {std_utilisation:g}"
         + (f"; {lo:g}-{hi:g} for {len(hot)} busy cells" if len(hot) else "")
-        + f"): realised mean utilisation {load.mean():.2f}, {int((load > 1).sum())} cells above 1, "
-        f"{int((load < target - 0.1).sum())} cells more than 0.1 below their target. Targets are assumptions, "
+        + f"): realised mean utilisation {load.mean():.2f}, {_cells(int((load > 1).sum()))} above 1, "
+        f"{_cells(int((load < target - 0.1).sum()))} more than 0.1 below their target. Targets are assumptions, "
         "not counters."
     )
     return inst.with_tables(name=name or f"{layout.name}-busy-hour", description=description)
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"
