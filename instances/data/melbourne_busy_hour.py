@@ -24,7 +24,7 @@ import numpy as np
 
 from lbopt.instance import load_instance, save_instance
 from lbopt.radio.geometry import project_lonlat
-from lbopt.scenarios.busy_hour import busy_hour, sectorise
+from lbopt.scenarios.busy_hour import busy_hour, realised, sectorise
 
 HERE = Path(__file__).resolve().parent
 #: the centre melbourne-cbd.yaml's positions are projected about (its description)
@@ -57,7 +57,6 @@ def build():
         hotspot_utilisation=HOT,
         seed=SEED,
     )
-    short = int((cells["utilisation"] < cells["target_utilisation"] - 0.1).sum())
     description = (
         f"A busy hour on Optus's 125 CBD sites (melbourne-cbd.yaml's layout): {len(inst.cells)} cells — 104 macro "
         "sites as three sectors (azimuths 0/120/240, assumed: the register lists none) on 20 MHz (100 PRBs), 21 "
@@ -65,10 +64,8 @@ def build():
         f"{len(inst.users)} users at 1 Mbit/s drawn cell by cell until each cell's PRB utilisation reaches an assumed "
         f"target (Beta, mean {MEAN}, sd {STD}; {HOT[0]}-{HOT[1]} within {HOT_RADIUS_M:g} m of "
         + ", ".join(HUBS)
-        + "): "
-        f"realised mean utilisation {cells['utilisation'].mean():.2f}, "
-        f"{int((cells['utilisation'] > 1).sum())} cells above 1, {short} cells more than 0.1 below their target "
-        "(too small a service area). Users on their strongest cell. Targets are assumptions, not counters."
+        + f"): {realised(cells)} (too small a service area). Users on their strongest cell. Targets are assumptions, "
+        "not counters."
     )
     return inst.with_tables(name="melbourne-cbd-busy-hour", description=description), cells
 

@@ -35,7 +35,7 @@ from lbopt.radio.model import evaluate_users
 from lbopt.scenarios.drop import busy_cells
 from lbopt.scenarios.users import users_table
 
-__all__ = ["busy_hour", "busy_hour_instance", "sectorise", "utilisation_targets"]
+__all__ = ["busy_hour", "busy_hour_instance", "realised", "sectorise", "utilisation_targets"]
 
 
 def sectorise(layout: Instance, tiers: tuple[str, ...] = ("macro",), sectors: int = 3) -> Instance:
@@ -215,18 +215,24 @@ def busy_hour_instance(
         demand_bps=demand_bps,
         seed=seed,
     )
-    load, target = table["utilisation"], table["target_utilisation"]
     lo, hi = busy_utilisation
     description = (
         f"busy hour on {layout.name}: {len(inst.users)} users at {demand_bps:g} bit/s drawn cell by cell until each "
         f"cell's PRB utilisation reaches an assumed target (Beta, mean {mean_utilisation:g}, sd {std_utilisation:g}"
         + (f"; {lo:g}-{hi:g} for {len(hot)} busy cells" if len(hot) else "")
-        + f"): realised mean utilisation {load.mean():.2f}, {_cells(int((load > 1).sum()))} above 1, "
-        f"{_cells(int((load < target - 0.1).sum()))} more than 0.1 below their target. Targets are assumptions, "
-        "not counters."
+        + f"): {realised(table)}. Targets are assumptions, not counters."
     )
     return inst.with_tables(name=name or f"{layout.name}-busy-hour", description=description)
 
 
-def _cells(n: int) -> str:
-    return f"{n} cell" if n == 1 else f"{n} cells"
+def realised(table: pd.DataFrame) -> str:
+    """What a busy hour's users realise (:func:`busy_hour`'s table), in the words its instances' descriptions use."""
+    load, target = table["utilisation"], table["target_utilisation"]
+
+    def cells(n: int) -> str:
+        return f"{n} cell" if n == 1 else f"{n} cells"
+
+    return (
+        f"realised mean utilisation {load.mean():.2f}, {cells(int((load > 1).sum()))} above 1, "
+        f"{cells(int((load < target - 0.1).sum()))} more than 0.1 below their target"
+    )
