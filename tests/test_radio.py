@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -434,3 +436,30 @@ def test_asking_for_fewer_matrices_gives_the_same_numbers():
     assert set(user_cell_matrices(fresh)) == set(MATRICES)
     with pytest.raises(ValueError, match="unknown matrices"):
         user_cell_matrices(fresh, outputs=("rsrp",))
+
+
+def test_cosited_cells_share_their_distance_and_loss_bit_for_bit(monkeypatch):
+    """The sectors of a site get their distance, path loss and bearing computed once per site; the received powers
+    are those of a cell-by-cell computation, bit for bit."""
+    import lbopt.radio.model as model
+    from lbopt.instance import load_instance
+
+    inst = load_instance(Path(__file__).resolve().parents[1] / "instances" / "melbourne-cbd-busy-hour.yaml")
+    cells = model.RadioCells.from_instance(inst)
+    xy, keys, _ = model.user_arrays(inst)
+    shared = model.received_power_dbm(cells, xy[:500], keys[:500], inst.radio, inst.seed)
+    monkeypatch.setattr(model, "_shared_columns", lambda xy, *v: (np.arange(len(xy)), np.arange(len(xy))))
+    alone = model.received_power_dbm(cells, xy[:500], keys[:500], inst.radio, inst.seed)
+    assert len(np.unique(cells.xy, axis=0)) < cells.n  # the instance has co-sited sectors
+    assert np.array_equal(shared, alone)
+
+
+def test_sinr_does_not_depend_on_the_memory_layout():
+    """A row sum's order follows the memory layout (numpy sums a C row pairwise, an F row one by one): the received
+    powers in column order give the SINR of row order, bit for bit (2,232 columns, where the two orders differ)."""
+    from lbopt.radio.model import sinr_db
+
+    rx = np.random.default_rng(0).normal(-90.0, 15.0, (200, 2232))
+    assert (rx.sum(axis=1) != np.asfortranarray(rx).sum(axis=1)).any()  # the orders do differ here
+    band, noise = np.zeros(2232, int), np.full(2232, -104.0)
+    assert np.array_equal(sinr_db(rx, band, noise, 0.7), sinr_db(np.asfortranarray(rx), band, noise, 0.7))

@@ -147,17 +147,26 @@ def received_power_dbm(
     cand: np.ndarray | None = None,
 ) -> np.ndarray:
     """``S_uj`` in dBm for users × cells, or users × k for candidate cell indices ``cand`` (users × k)."""
-    if cand is None:
-        d = distances_m(users_xy, cells.xy, _wrap(radio))
+    if cand is None and not np.any(cells.pl_38901 != ""):
+        # co-sited cells with one path-loss model (the sectors of a site) share a distance and a loss: computed once
+        # per site and copied to the cells' columns (the same numbers)
+        first, of = _shared_columns(cells.xy, cells.pl_a_db, cells.pl_b_db, cells.pl_min_distance_m)
+        d = distances_m(users_xy, cells.xy[first], _wrap(radio))
+        pl = np.take(pathloss_db(d, cells.pl_a_db[first], cells.pl_b_db[first], cells.pl_min_distance_m[first]), of, 1)
         sel = slice(None)
         cell_keys = cells.keys
     else:
-        d = np.hypot(users_xy[:, None, 0] - cells.xy[cand, 0], users_xy[:, None, 1] - cells.xy[cand, 1])
-        sel = cand
-        cell_keys = cells.keys[cand]
-    pl = pathloss_db(d, cells.pl_a_db[sel], cells.pl_b_db[sel], cells.pl_min_distance_m[sel])
-    if np.any(cells.pl_38901 != ""):
-        _pathloss_38901_into(pl, d, cells, sel, user_keys, cell_keys, radio, seed)
+        if cand is None:
+            d = distances_m(users_xy, cells.xy, _wrap(radio))
+            sel = slice(None)
+            cell_keys = cells.keys
+        else:
+            d = np.hypot(users_xy[:, None, 0] - cells.xy[cand, 0], users_xy[:, None, 1] - cells.xy[cand, 1])
+            sel = cand
+            cell_keys = cells.keys[cand]
+        pl = pathloss_db(d, cells.pl_a_db[sel], cells.pl_b_db[sel], cells.pl_min_distance_m[sel])
+        if np.any(cells.pl_38901 != ""):
+            _pathloss_38901_into(pl, d, cells, sel, user_keys, cell_keys, radio, seed)
     if radio.shadowing_decorrelation_m is not None and radio.shadowing_std_db > 0:
         shadow = correlated_shadowing_db(
             users_xy, cells.keys, sel, seed, radio.shadowing_std_db, radio.shadowing_decorrelation_m
@@ -166,6 +175,14 @@ def received_power_dbm(
         shadow = shadowing_db(user_keys, cell_keys, seed, radio.shadowing_std_db)
     gain = cells.antenna_gain_dbi[sel] + sector_pattern_db(cells, users_xy, sel, radio)
     return cells.tx_power_dbm[sel] + gain + radio.rx_gain_dbi - pl - shadow
+
+
+def _shared_columns(xy: np.ndarray, *per_cell: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cells that share a position (and the given per-cell values): one representative cell per group and each
+    cell's group, so that ``values[:, first][:, of]`` rebuilds the per-cell columns."""
+    key = np.column_stack([xy, *per_cell]) if per_cell else np.asarray(xy)
+    _, first, of = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first, of.ravel()
 
 
 def _pathloss_38901_into(pl, d, cells: RadioCells, sel, user_keys, cell_keys, radio: RadioConfig, seed: int) -> None:
@@ -191,8 +208,13 @@ def sector_pattern_db(
     az = cells.azimuth_deg[sel]
     if np.all(np.isnan(az)):
         return np.zeros(())
-    cx, cy = cells.xy[sel, 0], cells.xy[sel, 1]
-    phi = np.degrees(np.arctan2(users_xy[:, None, 0] - cx, users_xy[:, None, 1] - cy))  # the bearing, in (−180, 180]
+    if isinstance(sel, slice):  # one bearing per site, copied to its sectors' columns (the same numbers)
+        first, of = _shared_columns(cells.xy[sel])
+        cx, cy = cells.xy[sel][first, 0], cells.xy[sel][first, 1]
+        phi = np.take(np.degrees(np.arctan2(users_xy[:, None, 0] - cx, users_xy[:, None, 1] - cy)), of, 1)
+    else:
+        cx, cy = cells.xy[sel, 0], cells.xy[sel, 1]
+        phi = np.degrees(np.arctan2(users_xy[:, None, 0] - cx, users_xy[:, None, 1] - cy))  # bearing, (−180, 180]
     # φ = (bearing − az + 180) mod 360 − 180, in place: the argument lies in (−360, 360], where one correction
     # gives what numpy's floating-point modulo gives (element for element, tested), at a fraction of its cost
     phi -= az
@@ -218,6 +240,7 @@ def rsrp_dbm(rx_dbm: np.ndarray, n_prb: np.ndarray) -> np.ndarray:
 def band_totals_mw(s: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Total received power per user and band (users × bands) and each column's band index (same shape as s)."""
     band = np.broadcast_to(band, s.shape) if np.ndim(band) == 2 else np.asarray(band)
+    s = np.ascontiguousarray(s)  # the order of a row sum follows the memory layout: one layout, one number
     if band.ndim == 1:  # one band per column
         # row sums (numpy's pairwise summation along each row), not a matrix product: BLAS may sum a row in another
         # order depending on how many rows it is given, and a user's SINR must not depend on its chunk
