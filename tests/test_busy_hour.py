@@ -114,3 +114,30 @@ def test_cli_busy_hour_writes_an_instance_that_says_what_it_assumed(tmp_path):
     assert bad.exit_code == 2
     assert "--busy" in bad.output
     assert "unknown cell 'c99'" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--busy-utilisation", "1.5", "1.1"], "--busy-utilisation"),
+        (["--utilisation-sd", "0.9"], "--utilisation-sd"),
+        (["--no-geometry"], "cells.x_m"),
+    ],
+)
+def test_cli_busy_hour_bad_input_names_the_flag_and_writes_nothing(tmp_path, args, words):
+    from click.testing import CliRunner
+
+    from lbopt.cli import main
+    from lbopt.instance import save_instance
+
+    base, out = tmp_path / "grid.yaml", tmp_path / "busy.yaml"
+    assert CliRunner().invoke(main, ["generate", "hexgrid", "--rings", "1", "--out", str(base)]).exit_code == 0
+    if args == ["--no-geometry"]:
+        grid = load_instance(base)
+        save_instance(grid.with_tables(cells=grid.cells.drop(columns=["x_m", "y_m"]), links=None), base)
+        args = []
+    res = CliRunner().invoke(main, ["generate", "busy-hour", "--base", str(base), *args, "--out", str(out)])
+    assert res.exit_code == 2
+    assert words in res.output
+    assert "Traceback" not in res.output
+    assert not out.exists()

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from lbopt.errors import InvalidParameter
+from lbopt.errors import InstanceError, InvalidParameter
 from lbopt.instance.model import Instance
 from lbopt.radio.model import evaluate_users
 from lbopt.scenarios.drop import busy_cells
@@ -75,8 +75,11 @@ def utilisation_targets(
     from ``hotspot_utilisation`` wherever they are)."""
     if not 0.0 < mean < 1.0 or not 0.0 < std**2 < mean * (1.0 - mean):
         raise InvalidParameter(
-            f"a Beta utilisation needs 0 < mean < 1 and 0 < std² < mean(1 − mean); got {mean}, {std}"
+            f"--utilisation, --utilisation-sd: a Beta utilisation needs 0 < mean < 1 and 0 < sd² < mean (1 − mean); "
+            f"got {mean}, {std}"
         )
+    if not 0.0 < hotspot_utilisation[0] <= hotspot_utilisation[1]:
+        raise InvalidParameter(f"--busy-utilisation: expected LOW HIGH with 0 < LOW <= HIGH; got {hotspot_utilisation}")
     common = mean * (1.0 - mean) / std**2 - 1.0  # Beta(a, b) with a + b = common
     target = rng.beta(mean * common, (1.0 - mean) * common, len(cells_xy))
     hubs = np.asarray(hotspots_xy, float).reshape(-1, 2)
@@ -117,6 +120,11 @@ def busy_hour(
     >>> bool((cells["utilisation"] <= cells["target_utilisation"] + 1e-9).all())
     True
     """
+    if not layout.has_geometry:
+        raise InstanceError(
+            str(layout.path or layout.name), "cells.x_m", "a busy hour places users around the cells: the layout "
+            "needs cell positions (x_m, y_m)"
+        )  # fmt: skip
     rng = np.random.default_rng(seed)
     xy = layout.cells[["x_m", "y_m"]].to_numpy(float)
     hubs = np.empty((0, 2)) if hotspots_xy is None else np.asarray(hotspots_xy, float)
