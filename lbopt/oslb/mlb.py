@@ -26,26 +26,11 @@ import scipy.sparse as sp
 from formulations.status import SolverFacts, Status
 from lbopt.instance.model import Instance
 from lbopt.metrics import load_metrics
-from lbopt.oslb.procedure import UserState, group_pairs, user_state
+from lbopt.oslb.procedure import group_pairs, user_state
 from lbopt.radio.handover import pair_relations, relation_table
-from lbopt.radio.reach import ReachRadio, keep_widened
 from lbopt.result import Result
 from lbopt.stability.handover import nearest_step
 from lbopt.stability.transfers import handover_stability
-
-
-def _within_reach(
-    instance: Instance, reach: ReachRadio, moved: np.ndarray, serving: np.ndarray, reach_db: float
-) -> ReachRadio:
-    """The kept pairs, widened for the users whose new serving cell leaves A3 targets below their floor
-    (:meth:`lbopt.radio.reach.ReachRadio.widened`), so that the next period decides as the full matrices would."""
-    need = reach.values("rsrp_dbm")[moved, serving[moved]] - reach_db
-    short = need < reach.floor_dbm[moved]
-    if not short.any():
-        return reach
-    wider = reach.widened(instance, moved[short], need[short])
-    keep_widened(instance, wider)
-    return wider
 
 
 def run_mlb(
@@ -87,10 +72,8 @@ def run_mlb(
         diff = loads[ga] - loads[gb]
         drive = np.clip(drive + step_db * ((diff > load_gap).astype(float) - (diff < -load_gap)), lo, hi)
         offsets = nearest_step(drive, lo, hi) if ho.offset_steps == "3gpp" else drive  # what a 3GPP cell applies
-        cio = sp.csr_matrix(
-            (np.concatenate([offsets, -offsets]), (np.concatenate([ha, hb]), np.concatenate([hb, ha]))),
-            shape=(instance.n_cells, instance.n_cells),
-        )
+        source, target_cell, o = pair_relations(ha, hb, offsets)
+        cio = sp.csr_matrix((o, (source, target_cell)), shape=(instance.n_cells, instance.n_cells))
         on_head = serving == groups.head[groups.of_cell[serving]]
         users = np.flatnonzero(on_head)
         target = reach.a3_target(users, serving, cio, ho.hysteresis_db, heads)
@@ -102,8 +85,8 @@ def run_mlb(
         )
         serving = serving.copy()
         serving[users[moved]] = target[moved]
-        reach = _within_reach(instance, reach, users[moved], serving, reach_db)
-        prb = UserState(groups, serving, reach).prb
+        reach = reach.following(instance, users[moved], serving, reach_db)
+        prb = reach.values("served_prb")
         events += int(moved.sum())
         after = group_loads(serving)
         trace.append({"period": period + 1, "handovers": int(moved.sum()), **load_metrics(after, "after")})

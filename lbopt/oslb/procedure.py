@@ -54,7 +54,6 @@ from lbopt.instance.model import Instance
 from lbopt.oslb.cell_level import choose_engine, flow_problem
 from lbopt.oslb.targets import Target, balance_targets
 from lbopt.radio.handover import link_requirements, pair_cio_matrix, pair_relations
-from lbopt.radio.model import served_prb
 from lbopt.radio.reach import PairValues, ReachRadio, reach_radio
 
 Plan = Literal["global", "distributed", "chain"]
@@ -111,7 +110,7 @@ class UserState:
     @property
     def prb(self) -> PairValues:
         """PRBs per (user, cell) as the cell counts them (0 where it cannot serve the user; NaN out of reach)."""
-        return PairValues(self.reach.keys, served_prb(self.reach.prb), self.reach.shape, np.nan)
+        return self.reach.values("served_prb")
 
     @property
     def servable(self) -> PairValues:

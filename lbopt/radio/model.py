@@ -147,25 +147,22 @@ def received_power_dbm(
     cand: np.ndarray | None = None,
 ) -> np.ndarray:
     """``S_uj`` in dBm for users × cells, or users × k for candidate cell indices ``cand`` (users × k)."""
-    if cand is None and not np.any(cells.pl_38901 != ""):
+    sel = slice(None) if cand is None else cand
+    cell_keys = cells.keys if cand is None else cells.keys[cand]
+    per_pair_los = np.any(cells.pl_38901 != "")
+    if cand is None and not per_pair_los:
         # co-sited cells with one path-loss model (the sectors of a site) share a distance and a loss: computed once
         # per site and copied to the cells' columns (the same numbers)
         first, of = _shared_columns(cells.xy, cells.pl_a_db, cells.pl_b_db, cells.pl_min_distance_m)
         d = distances_m(users_xy, cells.xy[first], _wrap(radio))
         pl = np.take(pathloss_db(d, cells.pl_a_db[first], cells.pl_b_db[first], cells.pl_min_distance_m[first]), of, 1)
-        sel = slice(None)
-        cell_keys = cells.keys
     else:
         if cand is None:
             d = distances_m(users_xy, cells.xy, _wrap(radio))
-            sel = slice(None)
-            cell_keys = cells.keys
         else:
             d = np.hypot(users_xy[:, None, 0] - cells.xy[cand, 0], users_xy[:, None, 1] - cells.xy[cand, 1])
-            sel = cand
-            cell_keys = cells.keys[cand]
         pl = pathloss_db(d, cells.pl_a_db[sel], cells.pl_b_db[sel], cells.pl_min_distance_m[sel])
-        if np.any(cells.pl_38901 != ""):
+        if per_pair_los:
             _pathloss_38901_into(pl, d, cells, sel, user_keys, cell_keys, radio, seed)
     if radio.shadowing_decorrelation_m is not None and radio.shadowing_std_db > 0:
         shadow = correlated_shadowing_db(
@@ -600,52 +597,55 @@ def over_chunks(work: Callable[[int], T], starts: range) -> list[T]:
         return list(pool.map(work, starts))
 
 
-def _pair_chunks(instance: Instance, chunk_elements: int):
-    """``(first user, RSRP chunk × cells, sinr_of(u, j))`` over the users: one chunk from the matrices a method
-    already computed for this instance, else chunks computed here (memory ``O(chunk × cells)``)."""
-    cached = cached_matrices(instance)
-    if cached is not None:
-        yield 0, cached["rsrp_dbm"], lambda u, j: cached["sinr_db"][u, j]
-        return
-    cells = RadioCells.from_instance(instance)
-    xy, keys, _ = user_arrays(instance)
-    step = max(1, chunk_elements // max(cells.n, 1))
-    for start in range(0, len(keys), step):
-        sl = slice(start, min(start + step, len(keys)))
-        rx = received_dbm(instance, cells, xy, keys, sl)
-        s = db_to_linear(rx)
-        totals, _ = band_totals_mw(s, cells.band)
-
-        def sinr_of(u, j, s=s, totals=totals):  # the arithmetic of serving_sinr_db and sinr_db, element for element
-            own = s[u, j]
-            interference = instance.radio.interference_load * np.maximum(totals[u, cells.band[j]] - own, 0.0)
-            return linear_to_db(own / (interference + db_to_linear(cells.noise_dbm[j])))
-
-        yield start, rsrp_dbm(rx, cells.n_prb), sinr_of
-
-
 def user_cell_pairs(
     instance: Instance,
-    select: Callable[[slice, np.ndarray], np.ndarray],
+    select: Callable[[slice | np.ndarray, np.ndarray], np.ndarray],
     chunk_elements: int = CHUNK_ELEMENTS,
+    users: np.ndarray | None = None,
+    rsrp_out: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """The radio numbers of chosen (user, cell) pairs, computed in chunks of users (memory ``O(chunk × cells)``).
+    """The radio numbers of chosen (user, cell) pairs, computed in chunks of users on the machine's cores (memory
+    ``O(chunk × cells)``), or read from the matrices a method already computed for this instance.
 
-    ``select(rows, rsrp_dbm)`` gets a slice of users and their RSRP towards every cell (dBm, chunk × cells) and
-    returns a boolean mask of the pairs to keep. Returns ``user``, ``cell``, ``rsrp_dbm``, ``sinr_db``,
-    ``rate_per_prb_bps`` and ``prb`` per kept pair, by user and then cell: the numbers
-    :func:`evaluate_users` gives a user served by that cell (interference from every cell, as there).
+    ``select(rows, rsrp_dbm)`` gets the users of a chunk (a slice, or their indices when ``users`` is given) and
+    their RSRP towards every cell (dBm, chunk × cells) and returns a boolean mask of the pairs to keep. Returns
+    ``user``, ``cell``, ``rsrp_dbm``, ``sinr_db``, ``rate_per_prb_bps`` and ``prb`` per kept pair, by user and then
+    cell: the numbers :func:`evaluate_users` gives a user served by that cell (interference from every cell, as
+    there). ``users`` restricts the evaluation to those users (ascending indices); ``rsrp_out`` (users × cells)
+    receives every evaluated user's RSRP towards every cell.
     """
     radio = instance.radio
-    demand = user_arrays(instance)[2]
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user", "cell", "rsrp_dbm", "sinr_db")}
-    for start, rsrp, sinr_of in _pair_chunks(instance, chunk_elements):
-        u, j = np.nonzero(select(slice(start, start + len(rsrp)), rsrp))
-        parts["user"].append(u + start)
-        parts["cell"].append(j)
-        parts["rsrp_dbm"].append(rsrp[u, j])
-        parts["sinr_db"].append(sinr_of(u, j))
-    out = {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
+    cells = RadioCells.from_instance(instance)
+    xy, keys, demand = user_arrays(instance)
+    index = np.arange(len(keys)) if users is None else np.asarray(users, np.int64)
+    cached = cached_matrices(instance)
+    step = max(1, len(index) if cached is not None else chunk_elements // max(cells.n, 1))
+    noise_mw = db_to_linear(cells.noise_dbm)
+
+    def chunk(start: int) -> tuple[np.ndarray, ...]:
+        at = index[start : start + step]
+        rows = slice(start, start + len(at)) if users is None else at
+        if cached is not None:  # one chunk: the matrices already computed, the same arithmetic
+            rsrp, sinr = cached["rsrp_dbm"][rows], cached["sinr_db"][rows]
+            mask = select(rows, rsrp)
+            u, j = np.nonzero(mask)
+            pair_sinr = sinr[u, j]
+        else:
+            rx = received_dbm(instance, cells, xy, keys, rows)
+            rsrp = rsrp_dbm(rx, cells.n_prb)
+            u, j = np.nonzero(select(rows, rsrp))
+            s = db_to_linear(rx)
+            totals, _ = band_totals_mw(s, cells.band)
+            own = s[u, j]  # the arithmetic of serving_sinr_db and sinr_db, element for element
+            interference = radio.interference_load * np.maximum(totals[u, cells.band[j]] - own, 0.0)
+            pair_sinr = linear_to_db(own / (interference + noise_mw[j]))
+        if rsrp_out is not None:
+            rsrp_out[rows] = rsrp
+        return at[u], j.astype(np.int64), rsrp[u, j], pair_sinr
+
+    parts = over_chunks(chunk, range(0, len(index), step))
+    names = ("user", "cell", "rsrp_dbm", "sinr_db")
+    out = {k: np.concatenate([p[n] for p in parts]) if parts else np.empty(0) for n, k in enumerate(names)}
     out["user"], out["cell"] = out["user"].astype(np.int64), out["cell"].astype(np.int64)
     out["rate_per_prb_bps"] = rate_per_prb_bps(out["sinr_db"], radio)
     out["prb"] = prbs_needed(demand[out["user"]], out["rate_per_prb_bps"], radio)

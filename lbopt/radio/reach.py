@@ -12,13 +12,15 @@ Nothing is approximated: the received powers of every cell are computed (in chun
 cores) and the interference of a kept pair is summed over every cell, so each kept number is bit for bit the one the
 full matrices hold (tested). What is saved is memory (the kept pairs and one chunk instead of three users × cells
 matrices) and every later step's work (A3 over the kept pairs, not over all cells). A method whose users drift
-further than the reach (MLB over many periods) widens the rows of those users (:meth:`ReachRadio.widened`), which
-recomputes them in full, so its decisions stay those of the full matrices.
+further than the reach (MLB over many periods, Zou's steps) widens the rows of those users
+(:meth:`ReachRadio.following`): they are recomputed and kept down to the new floor, so its decisions stay those of the
+full matrices. The pairs themselves come from :func:`lbopt.radio.model.user_cell_pairs`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,17 +29,10 @@ from lbopt.instance.model import Instance
 from lbopt.radio.model import (
     CHUNK_ELEMENTS,
     RadioCells,
-    band_totals_mw,
     current_serving,
-    db_to_linear,
     instance_cache_key,
-    linear_to_db,
-    over_chunks,
-    prbs_needed,
-    rate_per_prb_bps,
-    received_dbm,
-    rsrp_dbm,
-    user_arrays,
+    served_prb,
+    user_cell_pairs,
 )
 
 __all__ = ["PairValues", "ReachRadio", "cached_reach", "reach_radio"]
@@ -95,16 +90,32 @@ class ReachRadio:
     floor_dbm: np.ndarray
     shape: tuple[int, int]
 
-    @property
+    @cached_property
     def keys(self) -> np.ndarray:
         """The pairs as ``user × n_cells + cell`` (sorted)."""
         return self.user * self.shape[1] + self.cell
 
     def values(self, name: str) -> PairValues:
-        """One of ``rsrp_dbm``, ``sinr_db``, ``prb`` or ``servable`` (a finite PRB need) as a :class:`PairValues`."""
+        """One of ``rsrp_dbm``, ``sinr_db``, ``prb``, ``served_prb`` (PRBs as the cells count them:
+        :func:`lbopt.radio.model.served_prb`, NaN out of reach) or ``servable`` (a finite PRB need) as a
+        :class:`PairValues`."""
+        if name == "served_prb":
+            return PairValues(self.keys, served_prb(self.prb), self.shape, np.nan)
         missing = {"rsrp_dbm": -np.inf, "sinr_db": np.nan, "prb": np.inf, "servable": False}[name]
         data = np.isfinite(self.prb) if name == "servable" else getattr(self, name)
         return PairValues(self.keys, data, self.shape, missing)
+
+    def following(self, instance: Instance, moved: np.ndarray, serving: np.ndarray, reach_db: float) -> ReachRadio:
+        """The kept pairs after ``moved`` users changed to ``serving``: rows widened where the new cell puts
+        ``RSRP_serving − reach_db`` below the user's floor (:meth:`widened`), and kept with the instance for the
+        evaluator; ``self`` when no row needs it."""
+        need = self.values("rsrp_dbm")[moved, serving[moved]] - reach_db
+        short = need < self.floor_dbm[moved]
+        if not short.any():
+            return self
+        wider = self.widened(instance, moved[short], need[short])
+        object.__setattr__(instance, "_reach", (instance_cache_key(instance), wider))
+        return wider
 
     def a3_target(
         self, users: np.ndarray, serving: np.ndarray, cio_db: sp.spmatrix, hysteresis_db: float, towards: np.ndarray
@@ -132,13 +143,13 @@ class ReachRadio:
         return target[users]
 
     def widened(self, instance: Instance, users: np.ndarray, floor_dbm: np.ndarray) -> ReachRadio:
-        """The same pairs, with the rows of ``users`` recomputed in full down to ``floor_dbm`` (per user given)."""
+        """The same pairs, with the rows of ``users`` recomputed and kept down to ``floor_dbm`` (per user given)."""
         users = np.asarray(users, np.int64)
         if len(users) == 0:
             return self
         floor = self.floor_dbm.copy()
         floor[users] = np.minimum(floor[users], floor_dbm)
-        fresh = _kept_pairs(instance, users, lambda rows, rsrp: floor[rows])
+        fresh = _kept_pairs(instance, np.sort(users), lambda rows, rsrp: floor[rows])
         keep = ~np.isin(self.user, users)
         parts = [np.concatenate([getattr(self, k)[keep], fresh[k]]) for k in _FIELDS]
         order = np.argsort(parts[0] * self.shape[1] + parts[1], kind="stable")
@@ -150,43 +161,16 @@ _FIELDS = ("user", "cell", "rsrp_dbm", "sinr_db", "prb")
 
 def _kept_pairs(
     instance: Instance,
-    rows: slice | np.ndarray,
+    users: np.ndarray | None,
     floor_of,
     chunk_elements: int = CHUNK_ELEMENTS,
     rsrp_out: np.ndarray | None = None,
 ) -> dict:
-    """The kept pairs of the users ``rows`` (a slice or indices), chunk by chunk on the machine's cores.
-
-    ``floor_of(rows, rsrp)`` gives each user's floor from its RSRP towards every cell. A kept pair's SINR has the
-    arithmetic of :func:`lbopt.radio.model.sinr_db` element for element (interference from every cell). With
-    ``rsrp_out`` (users × cells), every user's RSRP towards every cell is written there as well.
-    """
-    cells = RadioCells.from_instance(instance)
-    xy, keys, demand = user_arrays(instance)
-    radio = instance.radio
-    index = np.arange(len(keys))[rows]
-    step = max(1, chunk_elements // max(cells.n, 1))
-    noise_mw = db_to_linear(cells.noise_dbm)
-
-    def kept(start: int) -> dict:
-        at = index[start : start + step]
-        rx = received_dbm(instance, cells, xy, keys, at)
-        rsrp = rsrp_dbm(rx, cells.n_prb)
-        if rsrp_out is not None:
-            rsrp_out[at] = rsrp
-        floor = floor_of(at, rsrp)
-        u, j = np.nonzero(rsrp >= floor[:, None])
-        s = db_to_linear(rx)
-        totals, _ = band_totals_mw(s, cells.band)
-        own = s[u, j]
-        interference = radio.interference_load * (totals[u, cells.band[j]] - own)
-        sinr = linear_to_db(own / (np.maximum(interference, 0.0) + noise_mw[j]))
-        rate = rate_per_prb_bps(sinr, radio)
-        return {"user": at[u], "cell": j, "rsrp_dbm": rsrp[u, j], "sinr_db": sinr,
-                "prb": prbs_needed(demand[at[u]], rate, radio)}  # fmt: skip
-
-    parts = over_chunks(kept, range(0, len(index), step))
-    return {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0) for k in _FIELDS}
+    """The pairs of ``users`` (all when None) with ``RSRP ≥ floor_of(rows, rsrp)`` per user, by
+    :func:`lbopt.radio.model.user_cell_pairs` (interference from every cell)."""
+    return user_cell_pairs(
+        instance, lambda rows, rsrp: rsrp >= floor_of(rows, rsrp)[:, None], chunk_elements, users, rsrp_out
+    )
 
 
 def reach_radio(
@@ -217,19 +201,17 @@ def reach_radio(
     bias = RadioCells.from_instance(instance).bias_db
     n_users = len(instance.users)
     serving = np.full(n_users, -1, np.int64)
+    floor = np.full(n_users, np.inf)
 
-    def floor_of(rows: np.ndarray, rsrp: np.ndarray) -> np.ndarray:
+    def floor_of(rows: slice | np.ndarray, rsrp: np.ndarray) -> np.ndarray:
         pick = np.argmax(rsrp + bias[None, :], axis=1)
         if given is not None:
             pick = np.where(given[rows] >= 0, given[rows], pick)
         serving[rows] = pick
-        return rsrp[np.arange(len(rows)), pick] - reach_db
+        floor[rows] = rsrp[np.arange(rsrp.shape[0]), pick] - reach_db
+        return floor[rows]
 
-    found = _kept_pairs(instance, slice(None), floor_of, chunk_elements, rsrp_out)
-    floor = np.full(n_users, np.inf)
-    floor_at = found["rsrp_dbm"]  # the serving pair is kept (its RSRP is above its floor); recover each floor from it
-    is_serving = found["cell"] == serving[found["user"]]
-    floor[found["user"][is_serving]] = floor_at[is_serving] - reach_db
+    found = _kept_pairs(instance, None, floor_of, chunk_elements, rsrp_out)
     reach = ReachRadio(**{k: found[k] for k in _FIELDS}, floor_dbm=floor, shape=(n_users, instance.n_cells))
     object.__setattr__(instance, "_reach", (instance_cache_key(instance), reach))
     return reach, serving
@@ -239,8 +221,3 @@ def cached_reach(instance: Instance) -> ReachRadio | None:
     """The pairs :func:`reach_radio` kept for this very instance object, or None."""
     cached = getattr(instance, "_reach", None)
     return cached[1] if cached is not None and cached[0] == instance_cache_key(instance) else None
-
-
-def keep_widened(instance: Instance, reach: ReachRadio) -> None:
-    """Keep a widened :class:`ReachRadio` with the instance (the evaluator reads the pairs a method ended on)."""
-    object.__setattr__(instance, "_reach", (instance_cache_key(instance), reach))

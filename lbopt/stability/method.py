@@ -67,7 +67,7 @@ def reach_inputs(
     such pairs below what is kept are computed in full. The run is the full matrices' run (tested); what it saves
     is the SINR, rate and PRBs of every other pair.
     """
-    from lbopt.radio.reach import keep_widened, reach_radio
+    from lbopt.radio.reach import reach_radio
 
     reach_db = max(0.0, setting.cio_max_db - setting.hysteresis_db) + 2.0 * setting.margin_db + 1e-9
     n_users = len(instance.users)
@@ -83,12 +83,9 @@ def reach_inputs(
     state = {"reach": reach}
 
     def on_moved(moved: np.ndarray, serving: np.ndarray) -> None:
-        need = rsrp[moved, serving[moved]] - reach_db
-        short = need < state["reach"].floor_dbm[moved]
-        if short.any():
-            wider = state["reach"].widened(instance, moved[short], need[short])
+        wider = state["reach"].following(instance, moved, serving, reach_db)
+        if wider is not state["reach"]:
             fill(wider)
-            keep_widened(instance, wider)
             state["reach"] = wider
 
     adjacency, _ = cell_adjacency(instance)
